@@ -1,0 +1,79 @@
+import type {
+  Actor,
+  CallRecord,
+  CallbackTask,
+  Outcome,
+  OperatorAccount,
+  TimelineEvent,
+} from '../domain/types';
+
+/** Fields a new call starts with; the store fills in nothing but what it is given. */
+export type NewCallRecord = CallRecord;
+
+/** A change to a call plus the timeline event that describes it, written together. */
+export interface CallUpdate {
+  /** The fields that change (never `id`). */
+  patch: Partial<Omit<CallRecord, 'id'>>;
+  event: { at: number; type: string; actor: Actor; data?: Record<string, unknown> };
+}
+
+export interface TimeRange {
+  /** Inclusive, epoch ms. */
+  from: number;
+  /** Exclusive, epoch ms. */
+  to: number;
+}
+
+export interface CallQuery {
+  range?: TimeRange;
+  callerNumber?: string;
+  category?: string;
+  classification?: string;
+  operatorId?: string;
+  limit?: number;
+  offset?: number;
+}
+
+/**
+ * The durable call record. Every write has reached the disk (SQLite: WAL
+ * with synchronous=FULL; PostgreSQL: committed) when its promise resolves.
+ */
+export interface CallStore {
+  /** Create the call and its first timeline event (`call.created`). Throws ConflictError if the id exists. */
+  createCall(call: NewCallRecord, event: CallUpdate['event']): Promise<TimelineEvent>;
+  /** Apply a patch and append its timeline event in one transaction. Throws NotFoundError for an unknown id. */
+  updateCall(callId: string, update: CallUpdate): Promise<TimelineEvent>;
+  /** Append a timeline event without changing the call. */
+  appendEvent(callId: string, event: CallUpdate['event']): Promise<TimelineEvent>;
+  getCall(callId: string): Promise<CallRecord | undefined>;
+  /** Find a call by its PBX channel id or Twilio CallSid. */
+  findByChannel(channelId: string): Promise<CallRecord | undefined>;
+  getTimeline(callId: string): Promise<TimelineEvent[]>;
+  /** Newest first. */
+  findByCaller(callerNumber: string, range?: TimeRange): Promise<CallRecord[]>;
+  /** Oldest first, by createdAt. */
+  findByTimeRange(range: TimeRange): Promise<CallRecord[]>;
+  /** Filtered list, newest first. */
+  queryCalls(query: CallQuery): Promise<CallRecord[]>;
+  /** Calls not yet ended (for restart take-up). */
+  findActive(): Promise<CallRecord[]>;
+
+  /** Throws ConflictError when the call already has an outcome. */
+  saveOutcome(outcome: Outcome): Promise<void>;
+  getOutcome(callId: string): Promise<Outcome | undefined>;
+
+  upsertOperator(operator: OperatorAccount): Promise<void>;
+  getOperator(id: string): Promise<OperatorAccount | undefined>;
+  listOperators(): Promise<OperatorAccount[]>;
+
+  createCallback(task: CallbackTask): Promise<void>;
+  /** Oldest first. */
+  listCallbacks(status?: CallbackTask['status']): Promise<CallbackTask[]>;
+  /** Atomic: only one operator can take an open task. Throws ConflictError if it is not open. */
+  takeCallback(taskId: string, operatorId: string, at: number): Promise<CallbackTask>;
+  completeCallback(taskId: string, operatorId: string): Promise<void>;
+
+  /** Cheap round trip for /readyz. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
