@@ -11,6 +11,8 @@ import { startPrivateRedis } from './redis-launcher.mjs';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const bin = (name) => path.join(root, 'node_modules', '.bin', name);
 const args = process.argv.slice(2);
+// Without file arguments, run every test file.
+if (!args.some((a) => !a.startsWith('-'))) args.push('test/**/*.test.ts');
 
 if (process.env.SIAGA112_SKIP_TYPECHECK !== '1') {
   console.log('[test] type-checking (tsc --noEmit) ...');
