@@ -1,0 +1,342 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { systemClock, type Clock } from '../core/clock';
+import { ConflictError, NotFoundError, Siaga112Error, UnavailableError, errorMessage } from '../core/errors';
+import type { CallbackTask, CallRecord, OperatorAccount, Outcome, TimelineEvent } from '../domain/types';
+import type { CallQuery, CallStore, CallUpdate, NewCallRecord, TimeRange } from '../ports/call-store';
+import { CALL_COLUMNS, CALL_INSERT_COLUMNS, callFromRow, callInsertValues, encodeCallField, type CallField } from './call-columns';
+import { buildCallQuery, sqlitePlaceholder } from './call-query';
+import type { Migration } from './migrations';
+import { callbackFromRow, operatorFromRow, outcomeFromRow, timelineFromRow } from './row-mapping';
+import type { Row, SqlValue } from './sql-values';
+import { migrateSqlite } from './sqlite-migrator';
+import {
+  validateCallbackStatus,
+  validateEvent,
+  validateId,
+  validateNewCall,
+  validateNewCallback,
+  validateOperator,
+  validateOutcome,
+  validatePatch,
+  validateRange,
+  validateTime,
+} from './validate';
+
+export interface SqliteCallStoreOptions {
+  /** The database file (its directory is created if missing), or `:memory:` for a throwaway store. */
+  path: string;
+  /** Stamps `updatedAt` when a patch does not and `schema_migrations.applied_at`. @defaultValue systemClock */
+  clock?: Clock;
+  /** How long a write waits for another process's lock on the same file. @defaultValue 5000 */
+  busyTimeoutMs?: number;
+  /** Schema migrations to apply; tests pass their own. @defaultValue MIGRATIONS */
+  migrations?: readonly Migration[];
+}
+
+/** What the connection runs with (for /readyz and tests). */
+export interface SqliteDurability {
+  journalMode: string;
+  /** 2 = FULL. */
+  synchronous: number;
+  foreignKeys: boolean;
+}
+
+const TIMELINE_INSERT = 'INSERT INTO call_timeline (call_id, seq, at, type, actor, data) VALUES (?, ?, ?, ?, ?, ?)';
+
+/**
+ * The embedded call store: one SQLite file in WAL mode with synchronous=FULL,
+ * so a write is on disk when its promise resolves. better-sqlite3 is
+ * synchronous; every write is one IMMEDIATE transaction, which also makes the
+ * timeline's seq safe against other processes writing the same file.
+ */
+export class SqliteCallStore implements CallStore {
+  /** Versions the open applied (empty when the schema was already current). */
+  readonly appliedMigrations: readonly number[];
+  private db: Database.Database | undefined;
+  private readonly clock: Clock;
+  private readonly statements = new Map<string, Database.Statement>();
+
+  private constructor(db: Database.Database, clock: Clock, applied: number[]) {
+    this.db = db;
+    this.clock = clock;
+    this.appliedMigrations = applied;
+  }
+
+  /** Open (creating if needed) the file, set durability pragmas and migrate. */
+  static open(options: SqliteCallStoreOptions): SqliteCallStore {
+    const clock = options.clock ?? systemClock;
+    const memory = options.path === ':memory:';
+    let db: Database.Database;
+    try {
+      if (!memory) mkdirSync(path.dirname(path.resolve(options.path)), { recursive: true });
+      db = new Database(options.path);
+    } catch (err) {
+      throw new UnavailableError('store', `cannot open the call-record file ${options.path}: ${errorMessage(err)}`, { cause: err });
+    }
+    try {
+      if (!memory) {
+        const mode = db.pragma('journal_mode = WAL', { simple: true });
+        if (mode !== 'wal') throw new UnavailableError('store', `SQLite refused WAL mode for ${options.path} (got ${String(mode)})`);
+      }
+      db.pragma('synchronous = FULL');
+      db.pragma('foreign_keys = ON');
+      db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`);
+      const applied = migrateSqlite(db, clock, options.migrations);
+      return new SqliteCallStore(db, clock, applied);
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+  }
+
+  durability(): SqliteDurability {
+    const db = this.conn();
+    return {
+      journalMode: String(db.pragma('journal_mode', { simple: true })),
+      synchronous: Number(db.pragma('synchronous', { simple: true })),
+      foreignKeys: Number(db.pragma('foreign_keys', { simple: true })) === 1,
+    };
+  }
+
+  async createCall(call: NewCallRecord, event: CallUpdate['event']): Promise<TimelineEvent> {
+    validateNewCall(call);
+    validateEvent(event);
+    const columns = [...CALL_INSERT_COLUMNS, 'last_seq'];
+    const insert = this.stmt(`INSERT INTO calls (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')}) ON CONFLICT (id) DO NOTHING`);
+    return this.write(() => {
+      const res = insert.run(...callInsertValues(call), 1);
+      if (res.changes === 0) throw new ConflictError(`call ${call.id} already exists`, { callId: call.id });
+      return this.insertEvent(call.id, 1, event);
+    });
+  }
+
+  async updateCall(callId: string, update: CallUpdate): Promise<TimelineEvent> {
+    validateId('callId', callId);
+    validatePatch(update?.patch);
+    validateEvent(update.event);
+    const fields = Object.keys(update.patch) as CallField[];
+    const values: SqlValue[] = fields.map((f) => encodeCallField(f, update.patch[f]));
+    if (!fields.includes('updatedAt')) values.push(this.clock.now());
+    const statement = this.updateStatement(fields);
+    return this.write(() => {
+      const row = statement.get(...values, callId) as { last_seq: number } | undefined;
+      if (!row) throw new NotFoundError('call', callId);
+      return this.insertEvent(callId, row.last_seq, update.event);
+    });
+  }
+
+  async appendEvent(callId: string, event: CallUpdate['event']): Promise<TimelineEvent> {
+    validateId('callId', callId);
+    validateEvent(event);
+    const bump = this.stmt('UPDATE calls SET last_seq = last_seq + 1 WHERE id = ? RETURNING last_seq');
+    return this.write(() => {
+      const row = bump.get(callId) as { last_seq: number } | undefined;
+      if (!row) throw new NotFoundError('call', callId);
+      return this.insertEvent(callId, row.last_seq, event);
+    });
+  }
+
+  async getCall(callId: string): Promise<CallRecord | undefined> {
+    const row = this.stmt('SELECT * FROM calls WHERE id = ?').get(callId) as Row | undefined;
+    return row ? callFromRow(row) : undefined;
+  }
+
+  async findByChannel(channelId: string): Promise<CallRecord | undefined> {
+    // Channel ids of two PBXes may collide; the newest call is the live one.
+    const row = this.stmt('SELECT * FROM calls WHERE channel_id = ? ORDER BY created_at DESC, id DESC LIMIT 1').get(channelId) as Row | undefined;
+    return row ? callFromRow(row) : undefined;
+  }
+
+  async getTimeline(callId: string): Promise<TimelineEvent[]> {
+    const rows = this.stmt('SELECT * FROM call_timeline WHERE call_id = ? ORDER BY seq').all(callId) as Row[];
+    return rows.map(timelineFromRow);
+  }
+
+  async findByCaller(callerNumber: string, range?: TimeRange): Promise<CallRecord[]> {
+    validateId('callerNumber', callerNumber);
+    if (range) validateRange(range);
+    const rows = range
+      ? this.stmt('SELECT * FROM calls WHERE caller_number = ? AND created_at >= ? AND created_at < ? ORDER BY created_at DESC, id DESC').all(callerNumber, range.from, range.to)
+      : this.stmt('SELECT * FROM calls WHERE caller_number = ? ORDER BY created_at DESC, id DESC').all(callerNumber);
+    return (rows as Row[]).map(callFromRow);
+  }
+
+  async findByTimeRange(range: TimeRange): Promise<CallRecord[]> {
+    validateRange(range);
+    const rows = this.stmt('SELECT * FROM calls WHERE created_at >= ? AND created_at < ? ORDER BY created_at, id').all(range.from, range.to) as Row[];
+    return rows.map(callFromRow);
+  }
+
+  async queryCalls(query: CallQuery): Promise<CallRecord[]> {
+    const { sql, params } = buildCallQuery(query, sqlitePlaceholder);
+    return (this.stmt(sql).all(...params) as Row[]).map(callFromRow);
+  }
+
+  async findActive(): Promise<CallRecord[]> {
+    const rows = this.stmt("SELECT * FROM calls WHERE state <> 'ended' ORDER BY created_at, id").all() as Row[];
+    return rows.map(callFromRow);
+  }
+
+  async saveOutcome(outcome: Outcome): Promise<void> {
+    validateOutcome(outcome);
+    const insert = this.stmt(
+      'INSERT INTO outcomes (call_id, operator_id, confirmed_category, classification, agencies, location, notes, submitted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (call_id) DO NOTHING',
+    );
+    this.write(() => {
+      const res = this.withForeignKey(outcome.callId, () =>
+        insert.run(
+          outcome.callId,
+          outcome.operatorId,
+          outcome.confirmedCategory,
+          outcome.classification,
+          JSON.stringify(outcome.agencies),
+          outcome.location === undefined ? null : JSON.stringify(outcome.location),
+          outcome.notes,
+          outcome.submittedAt,
+        ),
+      );
+      if (res.changes === 0) throw new ConflictError(`call ${outcome.callId} already has an outcome`, { callId: outcome.callId }, 'outcome_exists');
+    });
+  }
+
+  async getOutcome(callId: string): Promise<Outcome | undefined> {
+    const row = this.stmt('SELECT * FROM outcomes WHERE call_id = ?').get(callId) as Row | undefined;
+    return row ? outcomeFromRow(row) : undefined;
+  }
+
+  async upsertOperator(operator: OperatorAccount): Promise<void> {
+    validateOperator(operator);
+    const upsert = this.stmt(
+      'INSERT INTO operators (id, display_name, endpoint) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET display_name = excluded.display_name, endpoint = excluded.endpoint',
+    );
+    this.write(() => upsert.run(operator.id, operator.displayName, operator.endpoint));
+  }
+
+  async getOperator(id: string): Promise<OperatorAccount | undefined> {
+    const row = this.stmt('SELECT * FROM operators WHERE id = ?').get(id) as Row | undefined;
+    return row ? operatorFromRow(row) : undefined;
+  }
+
+  async listOperators(): Promise<OperatorAccount[]> {
+    return (this.stmt('SELECT * FROM operators ORDER BY id').all() as Row[]).map(operatorFromRow);
+  }
+
+  async createCallback(task: CallbackTask): Promise<void> {
+    validateNewCallback(task);
+    const insert = this.stmt(
+      "INSERT INTO callback_tasks (id, call_id, caller_number, created_at, status) VALUES (?, ?, ?, ?, 'open') ON CONFLICT (id) DO NOTHING",
+    );
+    this.write(() => {
+      const res = this.withForeignKey(task.callId, () => insert.run(task.id, task.callId, task.callerNumber, task.createdAt));
+      if (res.changes === 0) throw new ConflictError(`callback task ${task.id} already exists`, { taskId: task.id });
+    });
+  }
+
+  async listCallbacks(status?: CallbackTask['status']): Promise<CallbackTask[]> {
+    validateCallbackStatus(status);
+    const rows = status
+      ? this.stmt('SELECT * FROM callback_tasks WHERE status = ? ORDER BY created_at, id').all(status)
+      : this.stmt('SELECT * FROM callback_tasks ORDER BY created_at, id').all();
+    return (rows as Row[]).map(callbackFromRow);
+  }
+
+  async takeCallback(taskId: string, operatorId: string, at: number): Promise<CallbackTask> {
+    validateId('taskId', taskId);
+    validateId('operatorId', operatorId);
+    validateTime('at', at);
+    const take = this.stmt("UPDATE callback_tasks SET status = 'taken', taken_by = ?, taken_at = ? WHERE id = ? AND status = 'open' RETURNING *");
+    return this.write(() => {
+      const row = take.get(operatorId, at, taskId) as Row | undefined;
+      if (row) return callbackFromRow(row);
+      throw this.callbackRefusal(taskId, 'is not open');
+    });
+  }
+
+  async completeCallback(taskId: string, operatorId: string): Promise<void> {
+    validateId('taskId', taskId);
+    validateId('operatorId', operatorId);
+    const done = this.stmt("UPDATE callback_tasks SET status = 'done' WHERE id = ? AND status = 'taken' AND taken_by = ?");
+    this.write(() => {
+      if (done.run(taskId, operatorId).changes === 0) throw this.callbackRefusal(taskId, `is not taken by ${operatorId}`);
+    });
+  }
+
+  async ping(): Promise<void> {
+    this.stmt('SELECT 1').get();
+  }
+
+  async close(): Promise<void> {
+    const db = this.db;
+    this.db = undefined;
+    this.statements.clear();
+    db?.close();
+  }
+
+  private conn(): Database.Database {
+    if (!this.db) throw new UnavailableError('store', 'the call store is closed');
+    return this.db;
+  }
+
+  /** One IMMEDIATE transaction: takes the write lock first, so reads inside it are current. */
+  private write<T>(fn: () => T): T {
+    try {
+      return this.conn().transaction(fn).immediate();
+    } catch (err) {
+      if (err instanceof Siaga112Error) throw err;
+      if (err instanceof Database.SqliteError && (err.code === 'SQLITE_BUSY' || err.code.startsWith('SQLITE_IOERR') || err.code === 'SQLITE_FULL')) {
+        throw new UnavailableError('store', `call store write failed: ${err.message}`, { cause: err });
+      }
+      throw err;
+    }
+  }
+
+  /** Turn a foreign-key failure on call_id into NotFoundError for the call. */
+  private withForeignKey<T>(callId: string, fn: () => T): T {
+    try {
+      return fn();
+    } catch (err) {
+      if (err instanceof Database.SqliteError && err.code === 'SQLITE_CONSTRAINT_FOREIGNKEY') throw new NotFoundError('call', callId);
+      throw err;
+    }
+  }
+
+  private insertEvent(callId: string, seq: number, event: CallUpdate['event']): TimelineEvent {
+    const data = event.data ?? {};
+    this.stmt(TIMELINE_INSERT).run(callId, seq, event.at, event.type, JSON.stringify(event.actor), JSON.stringify(data));
+    return { callId, seq, at: event.at, type: event.type, actor: event.actor, data };
+  }
+
+  /** Prepared statements are cached by their text (a few dozen at most). */
+  private stmt(sql: string): Database.Statement {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.conn().prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  private updateStatement(fields: CallField[]): Database.Statement {
+    const sets = fields.map((f) => `${CALL_COLUMNS[f].column} = ?`);
+    if (!fields.includes('updatedAt')) sets.push('updated_at = ?');
+    sets.push('last_seq = last_seq + 1');
+    return this.stmt(`UPDATE calls SET ${sets.join(', ')} WHERE id = ? RETURNING last_seq`);
+  }
+
+  private callbackRefusal(taskId: string, why: string): Siaga112Error {
+    const row = this.stmt('SELECT * FROM callback_tasks WHERE id = ?').get(taskId) as Row | undefined;
+    if (!row) return new NotFoundError('callback task', taskId);
+    const task = callbackFromRow(row);
+    return new ConflictError(`callback task ${taskId} ${why} (it is ${task.status}${task.takenBy ? ` by ${task.takenBy}` : ''})`, {
+      taskId,
+      status: task.status,
+      takenBy: task.takenBy,
+    });
+  }
+}
+
+export function openSqliteCallStore(options: SqliteCallStoreOptions): SqliteCallStore {
+  return SqliteCallStore.open(options);
+}
