@@ -45,6 +45,37 @@ function pjsipShowContacts(_args: string[], ctx: CliContext): CliResult {
   return { ok: true, text };
 }
 
+function queueShow(args: string[], ctx: CliContext): CliResult {
+  const queues = [...ctx.state.queues.values()].filter((q) => !args[0] || q.name === args[0]);
+  if (args[0] && queues.length === 0) return { ok: false, text: `No such queue: ${args[0]}.\n\n` };
+  const nowS = Math.floor(ctx.nowMs / 1000);
+  let text = '';
+  for (const q of queues) {
+    const done = q.completed;
+    const total = done + q.abandoned;
+    const sl = total > 0 ? '100.0' : '0.0';
+    const sl2 = total > 0 ? ((done / total) * 100).toFixed(1) : '0.0';
+    const talk = done > 0 ? Math.round(q.talkTimeSec / done) : 0;
+    text += `${q.name} has ${q.callers.length} calls (max unlimited) in '${q.strategy}' strategy (0s holdtime, ${talk}s talktime), W:0, C:${done}, A:${q.abandoned}, SL:${sl}%, SL2:${sl2}% within 0s\n`;
+    text += '   Members: \n';
+    for (const m of q.members) {
+      const st = ctx.state.memberStatus(m);
+      const stText = st === 5 ? 'Unavailable' : st === 6 ? 'Ringing' : st === 2 ? 'In use' : 'Not in use';
+      const taken = m.callsTaken === 0 ? 'has taken no calls yet' : `has taken ${m.callsTaken} calls (last was ${nowS - m.lastCall} secs ago)`;
+      text += `      ${m.interface} (ringinuse enabled)${m.paused ? ' (paused)' : ''} (${stText}) ${taken} (login was ${nowS - m.loginTime} secs ago)\n`;
+    }
+    if (q.callers.length === 0) text += '   No Callers\n';
+    else {
+      text += '   Callers: \n';
+      q.callers.forEach((c, i) => {
+        text += `      ${i + 1}. ${c.channel} (wait: ${Math.floor((ctx.nowMs - c.joinedAt) / 60000)}:${String(Math.floor((ctx.nowMs - c.joinedAt) / 1000) % 60).padStart(2, '0')}, prio: 0)\n`;
+      });
+    }
+    text += '\n';
+  }
+  return { ok: true, text: text + '\n' };
+}
+
 const COMMANDS: Array<{ words: string[]; handler: CliHandler }> = [
   {
     words: ['core', 'show', 'version'],
@@ -60,6 +91,7 @@ const COMMANDS: Array<{ words: string[]; handler: CliHandler }> = [
   },
   { words: ['dialplan', 'show'], handler: (args, ctx) => ctx.dialplan.show(args[0]?.replace(/^.*@/, '') || undefined) },
   { words: ['pjsip', 'show', 'contacts'], handler: pjsipShowContacts },
+  { words: ['queue', 'show'], handler: queueShow },
   {
     words: ['core', 'show', 'uptime'],
     handler: (_a, ctx) => {
