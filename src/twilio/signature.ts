@@ -44,18 +44,28 @@ function lowerHost(url: string): string {
  * case, since host names are case-insensitive but the signature is not;
  * twilio.validateRequest itself also tries each with and without the port.
  */
+/**
+ * The origin Twilio used for this request: PUBLIC_URL when configured,
+ * otherwise the request's protocol and Host, taken from X-Forwarded-Proto /
+ * X-Forwarded-Host only when trustProxy is on.
+ */
+export function requestOrigin(req: Request, options: Pick<SignatureOptions, 'publicUrl' | 'trustProxy'>): string {
+  if (options.publicUrl) return options.publicUrl.replace(/\/+$/, '');
+  const socketProto = (req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http';
+  const proto = (options.trustProxy ? firstHeader(req, 'x-forwarded-proto') : undefined) ?? socketProto;
+  const host = (options.trustProxy ? firstHeader(req, 'x-forwarded-host') : undefined) ?? firstHeader(req, 'host') ?? 'localhost';
+  return `${proto}://${host}`;
+}
+
+/**
+ * The URLs Twilio may have signed for this request: the origin plus the
+ * original path and query string exactly as received. The host appears as
+ * configured and in lower case, since host names are case-insensitive but
+ * the signature is not; twilio.validateRequest itself also tries each with
+ * and without the standard port.
+ */
 export function candidateSignedUrls(req: Request, options: Pick<SignatureOptions, 'publicUrl' | 'trustProxy'>): string[] {
-  const pathAndQuery = req.originalUrl;
-  let origin: string;
-  if (options.publicUrl) {
-    origin = options.publicUrl.replace(/\/+$/, '');
-  } else {
-    const socketProto = (req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http';
-    const proto = (options.trustProxy ? firstHeader(req, 'x-forwarded-proto') : undefined) ?? socketProto;
-    const host = (options.trustProxy ? firstHeader(req, 'x-forwarded-host') : undefined) ?? firstHeader(req, 'host') ?? 'localhost';
-    origin = `${proto}://${host}`;
-  }
-  const exact = origin + pathAndQuery;
+  const exact = requestOrigin(req, options) + req.originalUrl;
   const lowered = lowerHost(exact);
   return lowered === exact ? [exact] : [exact, lowered];
 }
