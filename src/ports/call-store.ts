@@ -1,6 +1,7 @@
 import type {
   Actor,
   CallRecord,
+  CallState,
   CallbackTask,
   Outcome,
   OperatorAccount,
@@ -15,6 +16,11 @@ export interface CallUpdate {
   /** The fields that change (never `id`). */
   patch: Partial<Omit<CallRecord, 'id'>>;
   event: { at: number; type: string; actor: Actor; data?: Record<string, unknown> };
+  /**
+   * Compare-and-set: apply only when the call is in this state, else throw
+   * ConflictError and change nothing (two instances racing on one call).
+   */
+  expectState?: CallState;
 }
 
 export interface TimeRange {

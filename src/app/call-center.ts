@@ -1,0 +1,432 @@
+import type { Clock } from '../core/clock';
+import { ConflictError, ForbiddenError, NotFoundError, UnavailableError, errorMessage } from '../core/errors';
+import { newId } from '../core/ids';
+import { KeyedMutex } from '../core/keyed-mutex';
+import { callLogger, type Logger } from '../core/logger';
+import { transitionCall, type CallTransitionContext } from '../domain/call/lifecycle';
+import type { DomainEventBus } from '../domain/events';
+import { IvrSession, type IvrCommand, type IvrEvent } from '../domain/ivr/engine';
+import { categoryPriority, type IvrMenu } from '../domain/ivr/menu';
+import { validateOutcome, type Agency } from '../domain/outcome/outcome';
+import {
+  GENERAL_CATEGORY,
+  type Actor,
+  type CallBackend,
+  type CallRecord,
+  type CallState,
+  type CallbackTask,
+  type CategoryId,
+  type EndReason,
+  type LanguageId,
+  type Location,
+  type Outcome,
+} from '../domain/types';
+import type { CallStore } from '../ports/call-store';
+import type { DispatchObserver, DispatchPort } from '../ports/dispatch';
+
+/** What a telephony adapter knows when a call reaches siaga112. */
+export interface IncomingCall {
+  backend: CallBackend;
+  /** ARI channel id or Twilio CallSid: the key that makes intake idempotent. */
+  channelId: string;
+  callerNumber: string;
+  dialedNumber: string;
+  trunk?: string;
+  pbxUniqueId?: string;
+  location?: Location;
+}
+
+export interface CallCenterDeps {
+  store: CallStore;
+  dispatch: DispatchPort;
+  clock: Clock;
+  logger: Logger;
+  menu: IvrMenu;
+  events: DomainEventBus;
+  agencies: ReadonlyArray<Agency>;
+  maskCallerNumbers: boolean;
+}
+
+export interface ArrivalResult {
+  call: CallRecord;
+  /** False when the channel was already known (a repeated StasisStart or webhook). */
+  created: boolean;
+  /** IVR commands to carry out now (empty when the call was already known). */
+  commands: IvrCommand[];
+}
+
+const SYSTEM: Actor = { kind: 'system' };
+const CALLER: Actor = { kind: 'caller' };
+
+/**
+ * The call centre's application service: the one place where the IVR
+ * engine, the call lifecycle, the record store and the dispatcher meet.
+ * Telephony adapters (Asterisk, Twilio) call it with what happened on the
+ * line and carry out the commands it returns; they never touch the store or
+ * the queue themselves.
+ *
+ * Every change to a call runs under that call's lock, and is written to the
+ * store (with its timeline event) before the method returns.
+ */
+export class CallCenter implements DispatchObserver {
+  private readonly locks = new KeyedMutex();
+  private readonly ivr = new Map<string, IvrSession>();
+
+  constructor(private readonly deps: CallCenterDeps) {}
+
+  // ---------------------------------------------------------------- intake
+
+  /**
+   * A call reached the service. Creates the record (once per channel), moves
+   * it into the IVR and returns the first IVR commands.
+   */
+  async callArrived(incoming: IncomingCall): Promise<ArrivalResult> {
+    return this.locks.run(`channel:${incoming.channelId}`, async () => {
+      const existing = await this.deps.store.findByChannel(incoming.channelId);
+      if (existing) return { call: existing, created: false, commands: [] };
+
+      const now = this.deps.clock.now();
+      const call: CallRecord = {
+        id: newId('call'),
+        backend: incoming.backend,
+        callerNumber: incoming.callerNumber,
+        dialedNumber: incoming.dialedNumber,
+        channelId: incoming.channelId,
+        state: 'new',
+        language: this.deps.menu.defaultLanguage,
+        createdAt: now,
+        updatedAt: now,
+        ...(incoming.trunk ? { trunk: incoming.trunk } : {}),
+        ...(incoming.pbxUniqueId ? { pbxUniqueId: incoming.pbxUniqueId } : {}),
+        ...(incoming.location ? { location: incoming.location } : {}),
+      };
+      await this.deps.store.createCall(call, {
+        at: now,
+        type: 'call.created',
+        actor: { kind: 'pbx' },
+        data: {
+          backend: call.backend,
+          dialedNumber: call.dialedNumber,
+          channelId: call.channelId,
+          ...(call.trunk ? { trunk: call.trunk } : {}),
+          ...(call.location ? { location: call.location } : {}),
+        },
+      });
+      this.log(call).info('call arrived', { dialed: call.dialedNumber, backend: call.backend, channelId: call.channelId });
+
+      const inIvr = await this.transition(call, 'in_ivr', { at: now, actor: SYSTEM });
+      const session = new IvrSession(this.deps.menu);
+      this.ivr.set(call.id, session);
+      const commands = await this.applyIvr(inIvr, session, { type: 'started' });
+      return { call: (await this.deps.store.getCall(call.id)) ?? inIvr, created: true, commands };
+    });
+  }
+
+  /** Feed one IVR event (prompt finished, digit, timeout) and get the commands to carry out. */
+  async ivrEvent(callId: string, event: IvrEvent): Promise<IvrCommand[]> {
+    return this.locks.run(callId, async () => {
+      const session = this.ivr.get(callId);
+      if (!session || session.finished) return [];
+      const call = await this.requireCall(callId);
+      if (call.state !== 'in_ivr') return [];
+      return this.applyIvr(call, session, event);
+    });
+  }
+
+  /**
+   * Queue a call directly, without the IVR: calls taken up after a restart,
+   * calls whose IVR was cut short, calls seen through the fail-safe.
+   */
+  async queueDirectly(callId: string, category: CategoryId = GENERAL_CATEGORY, reason = 'taken_up'): Promise<CallRecord> {
+    return this.locks.run(callId, async () => {
+      const call = await this.requireCall(callId);
+      this.ivr.delete(callId);
+      if (call.state === 'queued' || call.state === 'offered') {
+        // Already waiting: make sure the queue has it (idempotent in the dispatcher).
+        await this.enqueue(call);
+        return call;
+      }
+      return this.queue(call, category, call.language, reason);
+    });
+  }
+
+  // ------------------------------------------------------------- hang-ups
+
+  /**
+   * The caller hung up. Ends the call with the reason that fits where it was;
+   * a caller who was waiting leaves the queue and gets a callback task.
+   */
+  async callerHungUp(callId: string, data: Record<string, unknown> = {}): Promise<void> {
+    await this.locks.run(callId, async () => {
+      const call = await this.deps.store.getCall(callId);
+      if (!call || call.state === 'ended') return;
+      const now = this.deps.clock.now();
+      this.ivr.get(callId)?.handle({ type: 'caller_hung_up' });
+      this.ivr.delete(callId);
+      switch (call.state) {
+        case 'new':
+        case 'in_ivr':
+          await this.transition(call, 'ended', { at: now, actor: CALLER, endReason: 'abandoned_in_ivr', data });
+          this.deps.events.publish({ type: 'call.abandoned', at: now, callId, where: 'ivr' });
+          return;
+        case 'queued': {
+          const result = await this.deps.dispatch.abandon(callId);
+          if (result === 'offered') {
+            // An operator's phone is ringing for this call right now: the ring
+            // settles as caller_gone and onAbandoned ends the record.
+            await this.deps.store.appendEvent(callId, { at: now, type: 'caller.hangup', actor: CALLER, data: { ...data, while: 'ringing' } });
+            return;
+          }
+          await this.abandonInQueue(call, now, data);
+          return;
+        }
+        case 'offered':
+          await this.deps.store.appendEvent(callId, { at: now, type: 'caller.hangup', actor: CALLER, data: { ...data, while: 'ringing' } });
+          return;
+        case 'connected':
+          await this.endConnected(call, now, CALLER, data);
+          return;
+      }
+    });
+  }
+
+  /** The operator's leg of a connected call ended (the operator hung up). */
+  async operatorHungUp(callId: string, data: Record<string, unknown> = {}): Promise<void> {
+    await this.locks.run(callId, async () => {
+      const call = await this.deps.store.getCall(callId);
+      if (!call || call.state !== 'connected') return;
+      await this.endConnected(call, this.deps.clock.now(), { kind: 'operator', id: call.operatorId ?? 'unknown' }, data);
+    });
+  }
+
+  /** The call failed on our side or in the network, wherever it was. */
+  async callFailed(callId: string, data: Record<string, unknown>): Promise<void> {
+    await this.locks.run(callId, async () => {
+      const call = await this.deps.store.getCall(callId);
+      if (!call || call.state === 'ended') return;
+      this.ivr.delete(callId);
+      if (call.state === 'queued') await this.deps.dispatch.abandon(callId);
+      await this.transition(call, 'ended', { at: this.deps.clock.now(), actor: SYSTEM, endReason: 'failed', data });
+      if (call.operatorId && call.state === 'connected') await this.deps.dispatch.operatorCallEnded(call.operatorId, callId);
+    });
+  }
+
+  /** Append a fact to a call's timeline without changing its state. */
+  async note(callId: string, type: string, data: Record<string, unknown>, actor: Actor = SYSTEM): Promise<void> {
+    await this.locks.run(callId, async () => {
+      await this.deps.store.appendEvent(callId, { at: this.deps.clock.now(), type, actor, data });
+    });
+  }
+
+  // ----------------------------------------------------- dispatch observer
+
+  async onOffered(callId: string, operatorId: string): Promise<void> {
+    await this.locks.run(callId, async () => {
+      const call = await this.requireCall(callId);
+      if (call.state !== 'queued') throw new ConflictError(`call ${callId} is ${call.state}, not waiting: it cannot be offered`, { callId, state: call.state });
+      await this.transition(call, 'offered', { at: this.deps.clock.now(), actor: SYSTEM, operatorId });
+    });
+  }
+
+  async onAnswered(callId: string, operatorId: string): Promise<void> {
+    await this.locks.run(callId, async () => {
+      const call = await this.requireCall(callId);
+      if (call.state === 'connected' && call.operatorId === operatorId) return;
+      await this.transition(call, 'connected', { at: this.deps.clock.now(), actor: { kind: 'operator', id: operatorId }, operatorId });
+    });
+  }
+
+  async onMissed(callId: string, operatorId: string, result: string): Promise<void> {
+    await this.locks.run(callId, async () => {
+      const call = await this.requireCall(callId);
+      if (call.state !== 'offered') return;
+      await this.transition(call, 'queued', { at: this.deps.clock.now(), actor: SYSTEM, data: { missedBy: operatorId, result } });
+    });
+  }
+
+  async onAbandoned(callId: string, where: 'queue' | 'ringing'): Promise<void> {
+    await this.locks.run(callId, async () => {
+      const call = await this.deps.store.getCall(callId);
+      if (!call || call.state === 'ended') return;
+      await this.abandonInQueue(call, this.deps.clock.now(), { while: where === 'ringing' ? 'ringing' : 'waiting' });
+    });
+  }
+
+  async onReassured(callId: string): Promise<void> {
+    await this.note(callId, 'call.reassured', {});
+  }
+
+  async onOverflow(callId: string, action: 'keep_waiting' | 'transfer', target?: string): Promise<void> {
+    await this.locks.run(callId, async () => {
+      const call = await this.deps.store.getCall(callId);
+      if (!call || call.state === 'ended') return;
+      const at = this.deps.clock.now();
+      if (action === 'transfer' && (call.state === 'queued' || call.state === 'offered')) {
+        await this.transition(call, 'ended', { at, actor: SYSTEM, endReason: 'transferred', data: { overflow: true, target } });
+        return;
+      }
+      await this.deps.store.appendEvent(callId, { at, type: 'call.overflow', actor: SYSTEM, data: { action, ...(target ? { target } : {}) } });
+    });
+  }
+
+  async onWrapUpEnded(operatorId: string, callId: string, by: 'outcome' | 'timeout'): Promise<void> {
+    const call = await this.deps.store.getCall(callId);
+    if (!call) return;
+    await this.note(callId, 'wrapup.ended', { operatorId, by }, { kind: 'operator', id: operatorId });
+  }
+
+  // ------------------------------------------------------ outcomes, callbacks
+
+  /**
+   * An operator records what the call was. Only the operator who took the
+   * call (or the callback for it) may; only once; the input is validated
+   * before anything is written.
+   */
+  async submitOutcome(operatorId: string, callId: string, input: unknown): Promise<Outcome> {
+    return this.locks.run(callId, async () => {
+      const call = await this.deps.store.getCall(callId);
+      if (!call) throw new NotFoundError('call', callId);
+      const tookCall = call.operatorId === operatorId && (call.state === 'connected' || call.state === 'ended');
+      const tookCallback = !tookCall && (await this.callbackTakenBy(callId)) === operatorId;
+      if (!tookCall && !tookCallback) throw new ForbiddenError(`operator ${operatorId} did not take call ${callId}`);
+      if (await this.deps.store.getOutcome(callId)) throw new ConflictError(`call ${callId} already has an outcome`, { callId }, 'outcome_exists');
+      const outcome = validateOutcome(input, {
+        categories: Object.keys(this.deps.menu.categories),
+        agencies: this.deps.agencies,
+        now: this.deps.clock.now(),
+        callId,
+        operatorId,
+      });
+      await this.deps.store.saveOutcome(outcome);
+      await this.deps.store.appendEvent(callId, {
+        at: outcome.submittedAt,
+        type: 'outcome.submitted',
+        actor: { kind: 'operator', id: operatorId },
+        data: { classification: outcome.classification, confirmedCategory: outcome.confirmedCategory, agencies: outcome.agencies, viaCallback: tookCallback },
+      });
+      if (tookCallback) {
+        const task = (await this.deps.store.listCallbacks('taken')).find((t) => t.callId === callId);
+        if (task) await this.deps.store.completeCallback(task.id, operatorId);
+      } else {
+        await this.deps.dispatch.endWrapUp(operatorId).catch((err: unknown) => {
+          // Wrap-up may already have ended by its timeout: the outcome still counts.
+          this.log(call).info('wrap-up was not active when the outcome arrived', { operatorId, reason: errorMessage(err) });
+        });
+      }
+      return outcome;
+    });
+  }
+
+  /** Atomically give an open callback task to one operator. */
+  async takeCallback(taskId: string, operatorId: string): Promise<CallbackTask> {
+    const now = this.deps.clock.now();
+    const task = await this.deps.store.takeCallback(taskId, operatorId, now);
+    await this.note(task.callId, 'callback.taken', { taskId, operatorId }, { kind: 'operator', id: operatorId });
+    this.deps.events.publish({ type: 'callback.taken', at: now, taskId, callId: task.callId, operatorId });
+    return task;
+  }
+
+  listCallbacks(status: CallbackTask['status'] = 'open'): Promise<CallbackTask[]> {
+    return this.deps.store.listCallbacks(status);
+  }
+
+  // ------------------------------------------------------------- internals
+
+  private async applyIvr(call: CallRecord, session: IvrSession, event: IvrEvent): Promise<IvrCommand[]> {
+    const at = this.deps.clock.now();
+    if (event.type === 'digit') await this.deps.store.appendEvent(call.id, { at, type: 'ivr.digit', actor: CALLER, data: { digit: event.digit } });
+    if (event.type === 'input_timeout') await this.deps.store.appendEvent(call.id, { at, type: 'ivr.no_input', actor: CALLER, data: {} });
+    const commands = session.handle(event);
+    let current = call;
+    for (const command of commands) {
+      if (command.type === 'set_language') {
+        current = (await this.patch(current, { language: command.language }, 'ivr.language', { language: command.language }, CALLER)) ?? current;
+      } else if (command.type === 'queue') {
+        this.ivr.delete(call.id);
+        current = await this.queue(current, command.category, command.language, command.reason);
+      }
+    }
+    return commands;
+  }
+
+  private async queue(call: CallRecord, category: CategoryId, language: LanguageId, reason: string): Promise<CallRecord> {
+    const priority = categoryPriority(this.deps.menu, category);
+    const queued = await this.transition(call, 'queued', {
+      at: this.deps.clock.now(),
+      actor: SYSTEM,
+      category,
+      priority,
+      data: { reason, language },
+    });
+    await this.enqueue(queued);
+    return queued;
+  }
+
+  private async enqueue(call: CallRecord): Promise<void> {
+    try {
+      await this.deps.dispatch.enqueue({
+        callId: call.id,
+        category: call.category ?? GENERAL_CATEGORY,
+        priority: call.priority ?? categoryPriority(this.deps.menu, GENERAL_CATEGORY),
+        language: call.language,
+        callerNumber: call.callerNumber,
+        queuedAt: call.queuedAt ?? this.deps.clock.now(),
+      });
+    } catch (err) {
+      await this.deps.store.appendEvent(call.id, { at: this.deps.clock.now(), type: 'queue.unavailable', actor: SYSTEM, data: { error: errorMessage(err) } });
+      throw new UnavailableError('queue', `call ${call.id} could not be queued: ${errorMessage(err)}`, { cause: err });
+    }
+  }
+
+  private async abandonInQueue(call: CallRecord, at: number, data: Record<string, unknown>): Promise<void> {
+    await this.transition(call, 'ended', { at, actor: CALLER, endReason: 'abandoned_in_queue', data });
+    const task: CallbackTask = { id: newId('cb'), callId: call.id, callerNumber: call.callerNumber, createdAt: at, status: 'open' };
+    await this.deps.store.createCallback(task);
+    await this.deps.store.appendEvent(call.id, { at, type: 'callback.created', actor: SYSTEM, data: { taskId: task.id } });
+    this.deps.events.publish({ type: 'call.abandoned', at, callId: call.id, where: 'queue' });
+    this.deps.events.publish({ type: 'callback.created', at, taskId: task.id, callId: call.id });
+  }
+
+  private async endConnected(call: CallRecord, at: number, actor: Actor, data: Record<string, unknown>): Promise<void> {
+    await this.transition(call, 'ended', { at, actor, endReason: 'completed', data });
+    if (call.operatorId) await this.deps.dispatch.operatorCallEnded(call.operatorId, call.id);
+  }
+
+  private async callbackTakenBy(callId: string): Promise<string | undefined> {
+    const taken = await this.deps.store.listCallbacks('taken');
+    return taken.find((t) => t.callId === callId)?.takenBy;
+  }
+
+  private async transition(call: CallRecord, to: CallState, ctx: CallTransitionContext): Promise<CallRecord> {
+    const { patch, event } = transitionCall(call, to, ctx);
+    await this.deps.store.updateCall(call.id, { patch, event, expectState: call.state });
+    const next = { ...call, ...patch };
+    const log = this.log(next);
+    log.info(`call ${to}`, { from: call.state, ...(ctx.endReason ? { reason: ctx.endReason } : {}), ...(next.category ? { category: next.category } : {}) });
+    this.publishTransition(next, to, ctx.at, ctx.endReason);
+    return next;
+  }
+
+  private async patch(call: CallRecord, patch: Partial<CallRecord>, type: string, data: Record<string, unknown>, actor: Actor): Promise<CallRecord | undefined> {
+    await this.deps.store.updateCall(call.id, { patch: { ...patch, updatedAt: this.deps.clock.now() }, event: { at: this.deps.clock.now(), type, actor, data } });
+    return { ...call, ...patch };
+  }
+
+  private publishTransition(call: CallRecord, to: CallState, at: number, reason?: EndReason): void {
+    const events = this.deps.events;
+    if (to === 'queued') events.publish({ type: 'call.queued', at, callId: call.id, category: call.category ?? GENERAL_CATEGORY, priority: call.priority ?? 0, language: call.language });
+    if (to === 'offered' && call.operatorId) events.publish({ type: 'call.offered', at, callId: call.id, operatorId: call.operatorId });
+    if (to === 'connected' && call.operatorId) events.publish({ type: 'call.answered', at, callId: call.id, operatorId: call.operatorId });
+    if (to === 'ended' && reason) events.publish({ type: 'call.ended', at, callId: call.id, reason, ...(call.operatorId ? { operatorId: call.operatorId } : {}) });
+  }
+
+  private async requireCall(callId: string): Promise<CallRecord> {
+    const call = await this.deps.store.getCall(callId);
+    if (!call) throw new NotFoundError('call', callId);
+    return call;
+  }
+
+  private log(call: Pick<CallRecord, 'id' | 'callerNumber'>): Logger {
+    return callLogger(this.deps.logger, call.id, { number: call.callerNumber, mask: this.deps.maskCallerNumbers });
+  }
+}
