@@ -87,7 +87,8 @@ export class PostgresCallStore implements CallStore {
       connectionString: options.databaseUrl,
       max: options.poolSize ?? 10,
       connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
-      // Commits are durable whatever the server default says.
+      // Commits are durable whatever the server or database default says.
+      // (Behind PgBouncer, list `options` in its ignore_startup_parameters.)
       options: '-c synchronous_commit=on',
     });
     // An idle connection the server dropped is replaced at the next checkout;
