@@ -140,3 +140,11 @@ export function call(priority: number, over: Partial<{ callId: string; category:
   n += 1;
   return { callId: over.callId ?? `call_${n}`, category: over.category ?? 'general', priority, language: 'id', callerNumber: '081234567890', queuedAt: over.queuedAt };
 }
+
+/** Move a ManualClock forward in steps, letting async timer work run between steps. */
+export async function tick(clock: { advance(ms: number): void }, ms: number, step = 500): Promise<void> {
+  for (let done = 0; done < ms; done += step) {
+    clock.advance(Math.min(step, ms - done));
+    await sleep(3);
+  }
+}
