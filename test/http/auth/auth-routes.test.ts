@@ -115,6 +115,14 @@ describe('HTTP auth: login, sessions, CSRF, roles', () => {
       expect((await t.request('GET', '/api/auth/me', { cookie: op.cookie })).status).to.equal(401);
     });
 
+    it('authenticateCookieHeader resolves a session for WebSocket upgrades, and not after logout', async () => {
+      const ctx = await t.auth.authenticateCookieHeader(`other=1; ${op.cookie}`);
+      expect(ctx?.account.id).to.equal('op1');
+      expect(await t.auth.authenticateCookieHeader(undefined)).to.equal(undefined);
+      await t.request('POST', '/api/auth/logout', { cookie: op.cookie, csrf: op.csrf });
+      expect(await t.auth.authenticateCookieHeader(op.cookie)).to.equal(undefined);
+    });
+
     it('refuses a forged or tampered cookie', async () => {
       expect((await t.request('GET', '/api/auth/me', { cookie: 'siaga112_session=forged' })).status).to.equal(401);
       expect((await t.request('GET', '/api/auth/me', { cookie: `${op.cookie}x` })).status).to.equal(401);
