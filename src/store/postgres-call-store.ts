@@ -132,10 +132,19 @@ export class PostgresCallStore implements CallStore {
     }
     sets.push('last_seq = last_seq + 1');
     params.push(callId);
-    const sql = `WITH src AS (UPDATE calls SET ${sets.join(', ')} WHERE id = $${params.length} RETURNING id, last_seq AS seq)
+    let where = `id = $${params.length}`;
+    if (update.expectState !== undefined) {
+      params.push(update.expectState);
+      where += ` AND state = $${params.length}`;
+    }
+    const sql = `WITH src AS (UPDATE calls SET ${sets.join(', ')} WHERE ${where} RETURNING id, last_seq AS seq)
       ${timelineFromCte(params.length + 1)}`;
     const rows = await this.query(sql, [...params, ...eventParams(update.event)]);
-    if (!rows[0]) throw new NotFoundError('call', callId);
+    if (!rows[0]) {
+      const current = update.expectState === undefined ? undefined : await this.getCall(callId);
+      if (!current) throw new NotFoundError('call', callId);
+      throw new ConflictError(`call ${callId} is ${current.state}, not ${update.expectState}: the change was not applied`, { callId, state: current.state, expected: update.expectState }, 'call_state_changed');
+    }
     return timelineFromRow(rows[0]);
   }
 

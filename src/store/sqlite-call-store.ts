@@ -119,10 +119,11 @@ export class SqliteCallStore implements CallStore {
     const fields = Object.keys(update.patch) as CallField[];
     const values: SqlValue[] = fields.map((f) => encodeCallField(f, update.patch[f]));
     if (!fields.includes('updatedAt')) values.push(this.clock.now());
-    const statement = this.updateStatement(fields);
+    const expect = update.expectState;
+    const statement = this.updateStatement(fields, expect !== undefined);
     return this.write(() => {
-      const row = statement.get(...values, callId) as { last_seq: number } | undefined;
-      if (!row) throw new NotFoundError('call', callId);
+      const row = (expect !== undefined ? statement.get(...values, callId, expect) : statement.get(...values, callId)) as { last_seq: number } | undefined;
+      if (!row) throw this.updateRefusal(callId, expect);
       return this.insertEvent(callId, row.last_seq, update.event);
     });
   }
@@ -318,11 +319,18 @@ export class SqliteCallStore implements CallStore {
     return statement;
   }
 
-  private updateStatement(fields: CallField[]): Database.Statement {
+  private updateStatement(fields: CallField[], compareState: boolean): Database.Statement {
     const sets = fields.map((f) => `${CALL_COLUMNS[f].column} = ?`);
     if (!fields.includes('updatedAt')) sets.push('updated_at = ?');
     sets.push('last_seq = last_seq + 1');
-    return this.stmt(`UPDATE calls SET ${sets.join(', ')} WHERE id = ? RETURNING last_seq`);
+    return this.stmt(`UPDATE calls SET ${sets.join(', ')} WHERE id = ?${compareState ? ' AND state = ?' : ''} RETURNING last_seq`);
+  }
+
+  /** Why an update matched no row: the call is unknown, or not in the expected state. */
+  private updateRefusal(callId: string, expected: string | undefined): Siaga112Error {
+    const row = this.stmt('SELECT state FROM calls WHERE id = ?').get(callId) as { state: string } | undefined;
+    if (!row || expected === undefined) return new NotFoundError('call', callId);
+    return new ConflictError(`call ${callId} is ${row.state}, not ${expected}: the change was not applied`, { callId, state: row.state, expected }, 'call_state_changed');
   }
 
   private callbackRefusal(taskId: string, why: string): Siaga112Error {

@@ -174,6 +174,29 @@ export function callStoreContract(factory: ContractFactory): void {
       expect(await store.getTimeline('ghost')).to.deep.equal([]);
     });
 
+    it('compare-and-set: applies with the expected state, refuses another with ConflictError and writes nothing', async () => {
+      await store.createCall(call('c1'), created());
+      await store.updateCall('c1', { patch: { state: 'in_ivr' }, event: { at: T0 + 1, type: 'call.in_ivr', actor: system }, expectState: 'new' });
+      const err = await rejection(
+        store.updateCall('c1', { patch: { state: 'ended', endReason: 'abandoned_in_ivr' }, event: { at: T0 + 2, type: 'call.ended', actor: system }, expectState: 'new' }),
+      );
+      expect(err).to.be.instanceOf(ConflictError);
+      expect((err as ConflictError).code).to.equal('call_state_changed');
+      expect((await store.getCall('c1'))!.state).to.equal('in_ivr');
+      expect((await store.getTimeline('c1')).map((e) => e.type)).to.deep.equal(['call.created', 'call.in_ivr']);
+      const missing = await rejection(store.updateCall('ghost', { patch: { state: 'ended' }, event: { at: T0, type: 'x', actor: system }, expectState: 'new' }));
+      expect(missing).to.be.instanceOf(NotFoundError);
+    });
+
+    it('compare-and-set: of two racing transitions from one state, exactly one wins', async () => {
+      await store.createCall(call('c1', { state: 'queued' }), created());
+      const results = await Promise.allSettled(
+        ['op1', 'op2', 'op3'].map((op) => store.updateCall('c1', { patch: { state: 'offered', operatorId: op }, event: { at: T0 + 1, type: 'call.offered', actor: system }, expectState: 'queued' })),
+      );
+      expect(results.filter((r) => r.status === 'fulfilled')).to.have.length(1);
+      expect((await store.getTimeline('c1')).filter((e) => e.type === 'call.offered')).to.have.length(1);
+    });
+
     it('rejects a bad patch with ValidationError and changes nothing', async () => {
       await store.createCall(call('c1'), created());
       const before = await store.getCall('c1');
