@@ -211,11 +211,13 @@ export class CallCenter implements DispatchObserver {
     });
   }
 
-  /** Append a fact to a call's timeline without changing its state. */
+  /**
+   * Append a fact to a call's timeline without changing its state. Takes no
+   * lock (the store numbers appends atomically), so it is safe to call from
+   * inside another step of the same call.
+   */
   async note(callId: string, type: string, data: Record<string, unknown>, actor: Actor = SYSTEM): Promise<void> {
-    await this.locks.run(callId, async () => {
-      await this.deps.store.appendEvent(callId, { at: this.deps.clock.now(), type, actor, data });
-    });
+    await this.deps.store.appendEvent(callId, { at: this.deps.clock.now(), type, actor, data });
   }
 
   // ----------------------------------------------------- dispatch observer
