@@ -608,7 +608,8 @@ export class Pbx {
         ['Max-Forwards', '70'],
       ];
       for (const [k, v] of Object.entries(script.headers ?? {})) headers.push([k, v]);
-      headers.push(['Content-Type', 'application/sdp'], ['Content-Length', '0']);
+      if (!headers.some(([k]) => k.toLowerCase() === 'content-type')) headers.push(['Content-Type', 'application/sdp']);
+      headers.push(['Content-Length', '0']);
       ch.headers = headers;
       ch.pjsip = {
         'call-id': callId,
