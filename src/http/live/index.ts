@@ -1,0 +1,2 @@
+export { createLiveChannel, type LiveChannel, type LiveOptions } from './live-router';
+export { defaultLiveFilter, type LiveFilter } from './live-filter';
