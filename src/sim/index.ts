@@ -65,6 +65,8 @@ export interface FaultControls {
   duplicateEvents(n: number): void;
   /** Swap each of the next `n` events with the one after it. */
   reorderEvents(n: number): void;
+  /** Send `msg` verbatim on the app's WebSocket (e.g. an event type ari-client has no model for). */
+  injectEvent(app: string, msg: Record<string, unknown>): boolean;
 }
 
 export interface SimulatorControl {
@@ -142,6 +144,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     delayResponses: (ms) => (ari.faults.responseDelayMs = ms),
     duplicateEvents: (n) => (ari.faults.duplicateNext = n),
     reorderEvents: (n) => (ari.faults.reorderNext = n),
+    injectEvent: (app, msg) => ari.injectEvent(app, msg),
   };
 
   const control: SimulatorControl = {

@@ -129,6 +129,17 @@ export class AriServer {
     for (const s of [...this.sessions]) s.ws.terminate();
   }
 
+  /**
+   * Send a raw message to the WebSocket of `app` as if Asterisk sent it (fault
+   * injection: unknown event types, malformed events). Returns false when no socket has the app.
+   */
+  injectEvent(app: string, msg: Json): boolean {
+    const session = this.owners.get(app);
+    if (!session) return false;
+    this.raw(session, JSON.stringify(msg));
+    return true;
+  }
+
   /** Number of open WebSockets (tests). */
   get connections(): number {
     return this.sessions.size;
