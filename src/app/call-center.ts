@@ -220,6 +220,77 @@ export class CallCenter implements DispatchObserver {
     await this.deps.store.appendEvent(callId, { at: this.deps.clock.now(), type, actor, data });
   }
 
+  // --------------------------------------------------------------- fail-safe
+
+  /**
+   * A call that took the dialplan's fail-safe path (siaga112 was not in
+   * Stasis), seen through AMI. Creates its record once per channel with
+   * backend `failsafe`; the dispatcher is not involved (Asterisk's Queue()
+   * rings the operators).
+   */
+  async failsafeCall(incoming: Omit<IncomingCall, 'backend'>): Promise<CallRecord> {
+    return this.locks.run(`channel:${incoming.channelId}`, async () => {
+      const existing = await this.deps.store.findByChannel(incoming.channelId);
+      if (existing) return existing;
+      const now = this.deps.clock.now();
+      const call: CallRecord = {
+        id: newId('call'),
+        backend: 'failsafe',
+        callerNumber: incoming.callerNumber,
+        dialedNumber: incoming.dialedNumber,
+        channelId: incoming.channelId,
+        state: 'new',
+        language: this.deps.menu.defaultLanguage,
+        createdAt: now,
+        updatedAt: now,
+        ...(incoming.trunk ? { trunk: incoming.trunk } : {}),
+        ...(incoming.pbxUniqueId ? { pbxUniqueId: incoming.pbxUniqueId } : {}),
+        ...(incoming.location ? { location: incoming.location } : {}),
+      };
+      await this.deps.store.createCall(call, {
+        at: now,
+        type: 'call.created',
+        actor: { kind: 'pbx' },
+        data: { backend: 'failsafe', dialedNumber: call.dialedNumber, channelId: call.channelId, failsafe: true },
+      });
+      this.log(call).warn('call took the fail-safe path (siaga112 was not in Stasis)', { dialed: call.dialedNumber, channelId: call.channelId });
+      return call;
+    });
+  }
+
+  /**
+   * A step of a fail-safe call as AMI reports it: joined Asterisk's queue,
+   * answered by an operator (AgentConnect), abandoned in the queue, or hung up.
+   */
+  async failsafeStep(callId: string, step: 'queued' | 'answered' | 'abandoned' | 'ended', data: Record<string, unknown> & { operatorId?: string } = {}): Promise<void> {
+    await this.locks.run(callId, async () => {
+      let call = await this.deps.store.getCall(callId);
+      if (!call || call.state === 'ended' || call.backend !== 'failsafe') return;
+      const at = this.deps.clock.now();
+      const general = { category: GENERAL_CATEGORY, priority: categoryPriority(this.deps.menu, GENERAL_CATEGORY) };
+      switch (step) {
+        case 'queued':
+          if (call.state === 'new') await this.transition(call, 'queued', { at, actor: { kind: 'pbx' }, ...general, data: { ...data, failsafe: true } });
+          return;
+        case 'answered': {
+          const operatorId = data.operatorId ?? 'unknown';
+          if (call.state === 'new') call = await this.transition(call, 'queued', { at, actor: { kind: 'pbx' }, ...general, data: { failsafe: true } });
+          if (call.state === 'queued') call = await this.transition(call, 'offered', { at, actor: { kind: 'pbx' }, operatorId });
+          if (call.state === 'offered') await this.transition(call, 'connected', { at, actor: { kind: 'operator', id: operatorId }, operatorId, data });
+          return;
+        }
+        case 'abandoned':
+          if (call.state === 'queued' || call.state === 'offered') await this.abandonInQueue(call, at, { ...data, failsafe: true });
+          return;
+        case 'ended':
+          if (call.state === 'connected') await this.transition(call, 'ended', { at, actor: { kind: 'pbx' }, endReason: 'completed', data });
+          else if (call.state === 'queued' || call.state === 'offered') await this.abandonInQueue(call, at, { ...data, failsafe: true });
+          else await this.transition(call, 'ended', { at, actor: { kind: 'pbx' }, endReason: 'failed', data: { ...data, failsafe: true, reason: 'ended before reaching an operator' } });
+          return;
+      }
+    });
+  }
+
   // ----------------------------------------------------- dispatch observer
 
   async onOffered(callId: string, operatorId: string): Promise<void> {
