@@ -1,4 +1,5 @@
 import { Router, type Request } from 'express';
+import { z } from 'zod';
 import type { CallCenter } from '../../app/call-center';
 import type { Clock } from '../../core/clock';
 import { ForbiddenError, NotFoundError, ValidationError, isSiaga112Error } from '../../core/errors';
@@ -69,7 +70,7 @@ export function createConsoleApi(deps: ConsoleApiDeps): Router {
     return auth.requireRole(...route.roles);
   };
   const me = (req: Request): Account => authOf(req).account;
-  const param = (req: Request, name: string): string => parseInput(idSchema, req.params[name], name);
+  const param = (req: Request, name: string): string => parseInput(z.object({ [name]: idSchema }), { [name]: req.params[name] }, 'path')[name] as string;
 
   /** The operator's pool entry, or an offline stand-in when the pool has never seen them. */
   async function snapshotOf(account: Account): Promise<OperatorSnapshot> {
@@ -188,7 +189,7 @@ export function createConsoleApi(deps: ConsoleApiDeps): Router {
 
   router.get('/api/callbacks', guard('/api/callbacks'), async (req, res) => {
     const account = me(req);
-    const status = req.query.status === undefined ? 'open' : parseInput(callbackStatusSchema, req.query.status, 'status');
+    const status = parseInput(z.object({ status: callbackStatusSchema.default('open') }), { status: req.query.status }, 'query').status;
     const now = clock.now();
     const view = async (t: CallbackTask) => {
       const call = await store.getCall(t.callId);
