@@ -4,7 +4,7 @@ import { scenarioSchema, type Scenario, type ScenarioInput } from './schema';
 
 function fromSource(source: YamlSource): Scenario {
   const parsed = scenarioSchema.safeParse(source.data);
-  if (!parsed.success) throw configErrorFromIssues(parsed.error.issues, { source, label: 'simulator scenario' });
+  if (!parsed.success) throw configErrorFromIssues(parsed.error.issues, { source, label: source.file });
   return parsed.data;
 }
 
