@@ -39,6 +39,7 @@ export interface IncomingCall extends TwilioCallParams {
   /** Geo fields when Twilio has them. */
   fromCountry?: string;
   fromCity?: string;
+  fromState?: string;
   callerName?: string;
   /** 0 for Twilio's first request; n for the router's n-th retry after a handler failure. */
   attempt: number;
@@ -80,6 +81,18 @@ export interface StatusEvent extends TwilioCallParams {
   timestamp?: string;
 }
 
+/** Status callback of the operator's <Dial> leg (POST /twilio/operator-status). */
+export interface OperatorLegEvent {
+  /** The ringer's token of the ring this leg belongs to. */
+  ring: string;
+  /** The operator leg's own CallSid. */
+  legSid: string;
+  /** The caller's CallSid. */
+  parentCallSid: string;
+  /** initiated, ringing, in-progress, completed, busy, no-answer, failed, canceled. */
+  status: string;
+}
+
 export interface TwilioCallHandler {
   /** POST /twilio/voice: create the call record (before answering), start the IVR. Again after a failure: resume the call where it is. */
   onIncoming(call: IncomingCall): Promise<CallInstruction>;
@@ -98,4 +111,11 @@ export interface TwilioCallHandler {
   onDialResult(event: DialResultEvent): Promise<DialInstruction>;
   /** POST /twilio/status: the caller's call status callback (completed = hung up, possibly abandoned). */
   onStatus(event: StatusEvent): Promise<void>;
+  /**
+   * POST /twilio/operator-status: the operator leg's progress, after the
+   * OperatorRinger heard it (the ringer settles answer or no answer); the
+   * handler records what matters after the answer (the leg completed = the
+   * conversation is over).
+   */
+  onOperatorLeg(event: OperatorLegEvent): Promise<void>;
 }

@@ -147,6 +147,7 @@ export function createTwilioRouter(deps: TwilioRouterDeps): Router {
         attempt,
         ...(body.FromCountry ? { fromCountry: body.FromCountry } : {}),
         ...(body.FromCity ? { fromCity: body.FromCity } : {}),
+        ...(body.FromState ? { fromState: body.FromState } : {}),
         ...(body.CallerName ? { callerName: body.CallerName } : {}),
       }),
     );
@@ -224,11 +225,20 @@ export function createTwilioRouter(deps: TwilioRouterDeps): Router {
     }
   });
 
-  // The operator leg's progress: only the ringer needs it (answer, the leg's CallSid).
+  // The operator leg's progress: the ringer needs it (answer, the leg's CallSid), the record its end.
   router.post('/twilio/operator-status', async (req, res) => {
     const { ring } = parseWebhook(ringQuerySchema, req.query, 'query');
     const body = parseWebhook(legStatusParamsSchema, req.body, 'body');
     await deps.ringEvents.publish(body.ParentCallSid, { kind: 'leg', ring, legSid: body.CallSid, status: body.CallStatus });
+    // Then the record (once per leg and status; a failure is a 5xx that Twilio may retry).
+    await guard.once(
+      `leg:${body.CallSid}:${body.CallStatus}`,
+      async () => {
+        await deps.handler.onOperatorLeg({ ring, legSid: body.CallSid, parentCallSid: body.ParentCallSid, status: body.CallStatus });
+        return '';
+      },
+      () => '',
+    );
     res.status(204).end();
   });
 

@@ -26,6 +26,7 @@ export const callParamsSchema = z.object({
 export const voiceParamsSchema = callParamsSchema.extend({
   FromCountry: z.string().optional(),
   FromCity: z.string().optional(),
+  FromState: z.string().optional(),
   CallerName: z.string().optional(),
 });
 

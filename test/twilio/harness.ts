@@ -49,6 +49,7 @@ export function stubHandler(): TwilioCallHandler & { [K in keyof TwilioCallHandl
     onWait: sinon.stub().resolves({}),
     onDialResult: sinon.stub().resolves({ kind: 'wait' }),
     onStatus: sinon.stub().resolves(),
+    onOperatorLeg: sinon.stub().resolves(),
   };
 }
 
