@@ -55,6 +55,16 @@ export const CONSOLE_API_ROUTES = [
 type RoutePath = (typeof CONSOLE_API_ROUTES)[number]['path'];
 
 /**
+ * The pool marks an operator `offered` for the instant a dispatcher holds
+ * them while it looks for a call; with no call bound that is still "ready"
+ * to the person at the console.
+ */
+export function presentOperator(snap: OperatorSnapshot): OperatorSnapshot {
+  if (snap.state === 'offered' && !snap.offeredCallId) return { ...snap, state: 'ready', free: snap.softphoneRegistered };
+  return snap;
+}
+
+/**
  * The JSON API behind the operator console (and other tools): the
  * operator's own state and call, outcomes, callbacks, and the supervisor's
  * view of the queue and the operators. Mount at the root: `app.use(router)`.
@@ -75,7 +85,7 @@ export function createConsoleApi(deps: ConsoleApiDeps): Router {
   /** The operator's pool entry, or an offline stand-in when the pool has never seen them. */
   async function snapshotOf(account: Account): Promise<OperatorSnapshot> {
     try {
-      return await dispatch.operators.snapshot(account.id);
+      return presentOperator(await dispatch.operators.snapshot(account.id));
     } catch (err) {
       if (!(err instanceof NotFoundError)) throw err;
       return { id: account.id, endpoint: account.endpoint ?? '', displayName: account.displayName, state: 'offline', free: false, softphoneRegistered: false };
@@ -86,11 +96,11 @@ export function createConsoleApi(deps: ConsoleApiDeps): Router {
   async function signedIn(account: Account): Promise<OperatorSnapshot> {
     if (!account.endpoint) throw new ValidationError('This operator account has no softphone endpoint: ask an admin to set one', [{ field: 'endpoint', message: 'required for operators' }]);
     await dispatch.operators.define({ id: account.id, displayName: account.displayName, endpoint: account.endpoint });
-    const snap = await dispatch.operators.snapshot(account.id);
+    const snap = presentOperator(await dispatch.operators.snapshot(account.id));
     if (snap.state !== 'offline') return snap;
     await dispatch.operators.login(account.id);
     logger.info('operator signed in from the console', { operatorId: account.id });
-    return dispatch.operators.snapshot(account.id);
+    return presentOperator(await dispatch.operators.snapshot(account.id));
   }
 
   router.get('/api/console/config', guard('/api/console/config'), (_req, res) => {
@@ -114,17 +124,16 @@ export function createConsoleApi(deps: ConsoleApiDeps): Router {
     const account = me(req);
     const snap = await signedIn(account);
     if (snap.state !== 'ready') await dispatch.operators.setReady(account.id);
-    res.json({ operator: await dispatch.operators.snapshot(account.id) });
+    res.json({ operator: await snapshotOf(account) });
   });
 
   router.post('/api/me/not-ready', guard('/api/me/not-ready'), async (req, res) => {
     const account = me(req);
     const { reason } = parseInput(notReadySchema, req.body, 'not-ready request');
     const snap = await signedIn(account);
-    // Already not ready: the state stands (its reason is kept). Passing through
-    // ready to change the reason could hand the operator a call in between.
-    if (snap.state !== 'not_ready') await dispatch.operators.setNotReady(account.id, reason);
-    res.json({ operator: await dispatch.operators.snapshot(account.id) });
+    // From ready, or not ready for another reason (the pool allows not_ready → not_ready).
+    if (snap.state !== 'not_ready' || snap.reason !== reason) await dispatch.operators.setNotReady(account.id, reason);
+    res.json({ operator: await snapshotOf(account) });
   });
 
   router.post('/api/me/offline', guard('/api/me/offline'), async (req, res) => {
@@ -231,7 +240,7 @@ export function createConsoleApi(deps: ConsoleApiDeps): Router {
   });
 
   router.get('/api/operators', guard('/api/operators'), async (_req, res) => {
-    res.json({ operators: await dispatch.operators.list(), serverNow: clock.now() });
+    res.json({ operators: (await dispatch.operators.list()).map(presentOperator), serverNow: clock.now() });
   });
 
   return router;
