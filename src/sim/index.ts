@@ -159,6 +159,8 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     faults,
   };
 
+  ari.controlHandler = (method, path, body) => controlApi(control, method, path, body);
+
   return {
     ariUrl: ari.url,
     get amiPort() {
@@ -175,4 +177,42 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
       await ami?.stop();
     },
   };
+}
+
+/**
+ * The small HTTP control API on the ARI port (same credentials), for the demo and
+ * benchmarks in other processes: POST /sim/calls (a CallerScript), POST /sim/scenario
+ * (a scenario object), POST /sim/calls/{id}/dtmf {digits}, POST /sim/calls/{id}/hangup,
+ * POST /sim/endpoints/{resource}/register|unregister, POST /sim/endpoints/{resource}/behaviour
+ * (an EndpointBehaviour), POST /sim/faults/{dropWebSocket|restart|delayResponses|duplicateEvents|reorderEvents} {value...}.
+ */
+function controlApi(control: SimulatorControl, method: string, path: string, body: unknown): { status: number; body?: unknown } {
+  const b = (body ?? {}) as Record<string, unknown>;
+  const parts = path.split('/').filter(Boolean);
+  if (method !== 'POST') return { status: 405, body: { message: 'Invalid method' } };
+  if (parts[0] === 'calls' && parts.length === 1) return { status: 201, body: control.placeCall(b as unknown as CallerScript) };
+  if (parts[0] === 'calls' && parts[2] === 'dtmf') return (control.callerDtmf(parts[1], String(b.digits ?? '')), { status: 204 });
+  if (parts[0] === 'calls' && parts[2] === 'hangup') return (control.callerHangup(parts[1]), { status: 204 });
+  if (parts[0] === 'scenario') return (control.runScenario(b as ScenarioInput), { status: 204 });
+  if (parts[0] === 'endpoints' && parts[2] === 'register') return (control.registerEndpoint(parts[1]), { status: 204 });
+  if (parts[0] === 'endpoints' && parts[2] === 'unregister') return (control.unregisterEndpoint(parts[1]), { status: 204 });
+  if (parts[0] === 'endpoints' && parts[2] === 'behaviour') return (control.setEndpointBehaviour(parts[1], b as unknown as EndpointBehaviour), { status: 204 });
+  if (parts[0] === 'faults') {
+    const n = Number(b.value ?? 0);
+    switch (parts[1]) {
+      case 'dropWebSocket':
+        return (control.faults.dropWebSocket(n), { status: 204 });
+      case 'restart':
+        // The restart closes this very connection: answer first, restart just after.
+        setTimeout(() => void control.faults.restart({ keepChannels: b.keepChannels !== false, downSeconds: n || 1 }), 50);
+        return { status: 202 };
+      case 'delayResponses':
+        return (control.faults.delayResponses(n), { status: 204 });
+      case 'duplicateEvents':
+        return (control.faults.duplicateEvents(n), { status: 204 });
+      case 'reorderEvents':
+        return (control.faults.reorderEvents(n), { status: 204 });
+    }
+  }
+  return { status: 404, body: { message: 'Resource not found' } };
 }

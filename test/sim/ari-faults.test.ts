@@ -144,4 +144,22 @@ describe('sim: ARI app semantics and fault controls', function () {
     await EventTap.open(sim.ariUrl, 'siaga112', { password: 'wrong' }).catch(() => (failed = true));
     expect(failed).to.equal(true);
   });
+
+  it('has a small HTTP control API on the ARI port (same credentials)', async function () {
+    const tap = await open();
+    const post = (path: string, body: unknown, auth = 'Basic ' + Buffer.from('siaga112:demo').toString('base64')) =>
+      fetch(`${sim.ariUrl}${path}`, { method: 'POST', headers: { Authorization: auth, 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+    const res = await post('/sim/calls', { from: '0819', name: 'Via API' });
+    expect(res.status).to.equal(201);
+    const ch = (await res.json()) as { id: string; caller: { number: string } };
+    expect(ch.caller.number).to.equal('0819');
+    await flush();
+    expect(tap.types()).to.deep.equal(['StasisStart']);
+    expect((await post(`/sim/calls/${ch.id}/hangup`, {})).status).to.equal(204);
+    expect(sim.pbx.hasChannel(ch.id)).to.equal(false);
+    expect((await post('/sim/endpoints/op1/unregister', {})).status).to.equal(204);
+    expect(sim.pbx.getEndpoint('PJSIP', 'op1').state).to.equal('offline');
+    expect((await post('/sim/nothing', {})).status).to.equal(404);
+    expect((await post('/sim/calls', { from: '1' }, 'Basic eDp5')).status).to.equal(401);
+  });
 });

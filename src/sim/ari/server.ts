@@ -71,6 +71,8 @@ export class AriServer {
   private refuseUpgradesUntil = 0;
   private held?: { session: Session; text: string };
   private unsubscribe?: () => void;
+  /** Handles /sim/... (the simulator's own control API), set by index.ts. */
+  controlHandler?: (method: string, path: string, body: unknown) => Promise<AriResponse> | AriResponse;
 
   constructor(opts: AriServerOptions) {
     this.pbx = opts.pbx;
@@ -161,7 +163,13 @@ export class AriServer {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const answer = this.handle(req, Buffer.concat(chunks).toString('utf8'));
+      const raw = Buffer.concat(chunks).toString('utf8');
+      const pathname = new URL(req.url ?? '/', 'http://sim').pathname;
+      if (pathname.startsWith('/sim/') && this.controlHandler) {
+        void this.control(req, res, pathname, raw);
+        return;
+      }
+      const answer = this.handle(req, raw);
       const send = (): void => {
         if (answer.status === 204 || answer.body === undefined) {
           res.writeHead(answer.status, { 'Content-Length': '0' });
@@ -177,6 +185,21 @@ export class AriServer {
       if (this.faults.responseDelayMs > 0 && !(req.url ?? '').startsWith('/ari/api-docs/')) this.pbx.clock.setTimer(this.faults.responseDelayMs, send);
       else send();
     });
+  }
+
+  private async control(req: http.IncomingMessage, res: http.ServerResponse, pathname: string, raw: string): Promise<void> {
+    let answer: AriResponse;
+    if (!this.authorised(req, new URL(req.url ?? '/', 'http://sim'))) answer = { status: 401, body: { message: 'Authentication required' } };
+    else {
+      try {
+        answer = await (this.controlHandler as NonNullable<AriServer['controlHandler']>)(req.method ?? 'GET', pathname.slice(4), raw.trim() === '' ? null : (JSON.parse(raw) as unknown));
+      } catch (err) {
+        answer = { status: err instanceof PbxError ? err.status : 400, body: { message: err instanceof Error ? err.message : String(err) } };
+      }
+    }
+    const text = answer.body === undefined ? '' : JSON.stringify(answer.body);
+    res.writeHead(answer.status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
+    res.end(text);
   }
 
   private handle(req: http.IncomingMessage, rawBody: string): AriResponse {
