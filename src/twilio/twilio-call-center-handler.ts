@@ -2,8 +2,8 @@ import type { Redis } from 'ioredis';
 import type { CallCenter } from '../app/call-center';
 import { callLogger, type Logger } from '../core/logger';
 import type { IvrCommand, IvrEvent } from '../domain/ivr/engine';
-import { promptFor, reassurancePrompt, type IvrMenu, type PlayablePrompt } from '../domain/ivr/menu';
-import { GENERAL_CATEGORY, type CallRecord, type Location } from '../domain/types';
+import { optionForDigit, promptFor, reassurancePrompt, type IvrMenu, type PlayablePrompt } from '../domain/ivr/menu';
+import { GENERAL_CATEGORY, type CallRecord, type CategoryId, type Location } from '../domain/types';
 import type {
   CallInstruction,
   DialInstruction,
@@ -190,7 +190,13 @@ export class TwilioCallCenterHandler implements TwilioCallHandler {
       return this.onIncoming({ ...params, attempt: 0 });
     }
     if (call.state !== 'in_ivr') return this.resume(call);
-    return this.drive(call, await this.center.ivrEvent(call.id, event));
+    const commands = await this.center.ivrEvent(call.id, event);
+    if (commands.length === 0 && event.type === 'digit') {
+      // No engine session for this call (restart, another instance): still honour a category key.
+      const option = optionForDigit(this.deps.menu, event.digit);
+      if (option?.kind === 'category') return this.queueWithoutSession(call, [], option.category);
+    }
+    return this.drive(call, commands);
   }
 
   /** Run the engine's commands until it collects a key or queues; render that as one instruction. */
@@ -217,14 +223,14 @@ export class TwilioCallCenterHandler implements TwilioCallHandler {
       commands = await this.center.ivrEvent(call.id, { type: 'prompt_finished', promptId: lastPlay });
     }
     // The engine has nothing to say (its session is gone: a restart, another instance): to an operator, never a hang-up.
-    return this.queueAsGeneral(call, prompts);
+    return this.queueWithoutSession(call, prompts, GENERAL_CATEGORY);
   }
 
-  private async queueAsGeneral(call: CallRecord, prompts: TwilioPrompt[]): Promise<CallInstruction> {
+  private async queueWithoutSession(call: CallRecord, prompts: TwilioPrompt[], category: CategoryId): Promise<CallInstruction> {
     const current = (await this.deps.findCall(call.channelId ?? '')) ?? call;
     if (current.state !== 'new' && current.state !== 'in_ivr') return this.resume(current);
-    this.log(current).warn('IVR session not available: call queued as general');
-    await this.center.queueDirectly(current.id, GENERAL_CATEGORY, 'ivr_unavailable');
+    this.log(current).warn('IVR session not available: call queued without it', { category });
+    await this.center.queueDirectly(current.id, category, 'ivr_unavailable');
     return { kind: 'wait', prompts: [...prompts, twilioPrompt(promptFor(this.deps.menu, current.language, 'queued'))] };
   }
 
@@ -237,7 +243,7 @@ export class TwilioCallCenterHandler implements TwilioCallHandler {
         return { kind: 'menu', prompts: [twilioPrompt(menu)], timeoutSeconds: Math.max(1, Math.round(this.deps.menu.inputTimeoutSeconds)), step: await this.nextStep(call.channelId ?? call.id) };
       }
       case 'new':
-        return this.queueAsGeneral(call, []);
+        return this.queueWithoutSession(call, [], GENERAL_CATEGORY);
       case 'ended':
         this.log(call).warn('webhook for a call whose record has ended: caller kept on hold', { endReason: call.endReason });
         return { kind: 'wait' };

@@ -410,6 +410,24 @@ describe('twilio call path (webhooks, CallCenter, BullMQ dispatcher, fake Twilio
     expect(await store.queryCalls({})).to.have.length(1);
   });
 
+  it('the IVR session is gone (restart, another instance): a category key still counts, no input queues as general', async () => {
+    await start();
+    const chose = newCallSid();
+    const silent = newCallSid();
+    await twiml('/twilio/voice', callForm(chose));
+    await twiml('/twilio/voice', callForm(silent));
+    // A new CallCenter on the same store and queue: the first one's IVR sessions are lost.
+    center = new CallCenter({ store, dispatch: dispatchPortFor(dispatch), clock, logger, menu, events: new DomainEventBus(), agencies: agencyList(), maskCallerNumbers: true });
+    const root = await twiml('/twilio/gather?step=menu-1', callForm(chose, { Digits: '1' }));
+    expect(findAll(root, 'Enqueue')).to.have.length(1);
+    const fire = await callOf(chose);
+    expect(fire).to.include({ state: 'queued', category: 'fire', priority: 1 });
+    expect((await store.getTimeline(fire.id)).find((e) => e.type === 'call.queued')!.data).to.include({ reason: 'ivr_unavailable' });
+    await twiml('/twilio/no-input?step=menu-1', callForm(silent));
+    expect(await callOf(silent)).to.include({ state: 'queued', category: 'general' });
+    expect((await dispatch.queueSnapshot()).map((w) => w.callId)).to.deep.equal([fire.id, (await callOf(silent)).id]);
+  });
+
   it('createTwilioBackend refuses to start without PUBLIC_URL or the auth token', async () => {
     const redisClient = await freshRedis();
     try {
