@@ -107,6 +107,8 @@ export class AsteriskTelephony implements OperatorRinger, WaitingCallerControl {
   private readonly playbacks = new Map<string, CallerLeg>();
   /** Callback leg channel id → session. */
   private readonly callbacks = new Map<string, CallbackSession>();
+  /** Last registration reported per softphone: ARI sends three events per change. */
+  private readonly softphones = new Map<string, boolean>();
   private readonly mohClass: string;
   private readonly ringMarginMs: number;
 
@@ -191,8 +193,11 @@ export class AsteriskTelephony implements OperatorRinger, WaitingCallerControl {
   }
 
   private softphone(technology: string, resource: string, registered: boolean): void {
+    const endpoint = `${technology}/${resource}`;
+    if (this.softphones.get(endpoint) === registered) return;
+    this.softphones.set(endpoint, registered);
     try {
-      this.deps.onSoftphone?.(`${technology}/${resource}`, registered);
+      this.deps.onSoftphone?.(endpoint, registered);
     } catch (err) {
       this.deps.logger.error('softphone handler failed', { endpoint: `${technology}/${resource}`, error: errorMessage(err) });
     }

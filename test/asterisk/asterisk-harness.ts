@@ -23,7 +23,7 @@ import { agencyList } from '../../src/domain/outcome/outcome';
 import type { CallRecord, TimelineEvent } from '../../src/domain/types';
 import type { DispatchPort } from '../../src/ports/dispatch';
 import { createDispatch, type Dispatch } from '../../src/queue';
-import { startAmiServer } from '../../src/sim/ami/server';
+import { startAmiServer, type AmiServer } from '../../src/sim/ami/server';
 import { attachAmiToPbx } from '../../src/sim/ami/attach';
 import { startSimulator, type Simulator } from '../../src/sim';
 import { openSqliteCallStore, type SqliteCallStore } from '../../src/store';
@@ -42,6 +42,8 @@ export interface HarnessOptions {
 
 export interface Harness {
   sim: Simulator;
+  /** The simulator's AMI server (to drive AMI-only events such as ContactStatus). */
+  amiServer(): AmiServer;
   center: CallCenter;
   telephony: AsteriskTelephony;
   ari: AriClientConnection;
@@ -77,6 +79,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   const user = 'siaga112';
   const password = 'test-secret';
 
+  let amiServer: AmiServer | undefined;
   const sim = await startSimulator({
     ariPort: 0,
     amiPort: 0,
@@ -85,6 +88,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     clock,
     amiServerFactory: async (ctx) => {
       const server = await startAmiServer({ port: ctx.port, host: ctx.host, users: [{ name: ctx.username, secret: ctx.password }], clock: ctx.clock });
+      amiServer = server;
       const detach = attachAmiToPbx(server, ctx.pbx);
       return {
         port: server.port,
@@ -165,6 +169,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
 
   return {
     sim,
+    amiServer: () => amiServer!,
     center,
     telephony,
     ari,

@@ -66,6 +66,8 @@ export class AriClientConnection implements AriConnection {
   private readonly connectionHandlers: Array<(up: boolean) => void> = [];
   private readonly backoff: CappedBackoff;
   private restarting = false;
+  /** The first connection's subscriptions are awaited by start(); later ones run from the event. */
+  private firstConnect = true;
 
   constructor(private readonly opts: AriClientConnectionOptions) {
     this.backoff = new CappedBackoff(500, opts.reconnectMaxMs);
@@ -92,7 +94,10 @@ export class AriClientConnection implements AriConnection {
         client = await withTimeout(this.opts.clock, this.opts.actionTimeoutMs * 2, 'ARI connect', ariClient.connect(this.opts.url, this.opts.user, this.opts.password));
         this.attach(client);
         this.client = client;
+        this.firstConnect = true;
         await this.startSocket(client);
+        this.firstConnect = false;
+        await this.subscribeAll();
         return;
       } catch (err) {
         if (client) {
@@ -137,7 +142,7 @@ export class AriClientConnection implements AriConnection {
       this.guardSocket(client);
       this.backoff.reset();
       this.setUp(true);
-      void this.subscribeAll();
+      if (!this.firstConnect) void this.subscribeAll();
     });
     client.on('WebSocketReconnecting', (err: unknown) => {
       if (this.up) this.opts.logger.warn('ARI WebSocket lost, ari-client is reconnecting', { error: err ? errorMessage(err) : 'closed' });
