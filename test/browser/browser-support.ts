@@ -1,0 +1,31 @@
+import { existsSync } from 'node:fs';
+import { chromium, type Browser } from 'playwright-core';
+
+/** Debian's chromium; tests never download a browser. */
+export const CHROMIUM_PATH = '/usr/bin/chromium';
+
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+/**
+ * Launch Debian's chromium, or skip the suite (say why) when it is not
+ * installed — except on CI (CI=true), where a missing browser fails.
+ * playwright's launch() gives every run a fresh temporary user-data-dir.
+ */
+export async function launchChromium(ctx: Mocha.Context): Promise<Browser> {
+  if (!existsSync(CHROMIUM_PATH)) {
+    const why = `${CHROMIUM_PATH} is missing: install Debian's chromium package (apt-get install chromium) to run the browser tests`;
+    if (process.env.CI === 'true') throw new Error(why);
+    console.warn(`      [browser tests skipped] ${why}`);
+    ctx.skip();
+  }
+  return chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS });
+}
