@@ -63,7 +63,7 @@ describe('twilio call path (webhooks, CallCenter, BullMQ dispatcher, fake Twilio
   const clock = new SystemClock();
   const logger = silentLogger();
 
-  async function start(options: { reassuranceMs?: number } = {}): Promise<void> {
+  async function start(options: { reassuranceMs?: number; dispatch?: Record<string, unknown> } = {}): Promise<void> {
     redis = await freshRedis();
     api = await new FakeTwilioApi(ACCOUNT_SID).start();
     dir = mkdtempSync(path.join(os.tmpdir(), 'siaga112-twilio-path-'));
@@ -73,6 +73,7 @@ describe('twilio call path (webhooks, CallCenter, BullMQ dispatcher, fake Twilio
       mode: 'twilio',
       service: { publicUrl: PUBLIC_URL },
       twilio: { accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN, apiBaseUrl: api.baseUrl },
+      ...(options.dispatch ? { dispatch: options.dispatch } : {}),
     });
     // The order main uses: backend (call centre through a getter), dispatcher, call centre.
     backend = createTwilioBackend({ config, callCenter: () => center, store, redis, clock, logger, menu, holdAudioUrl: HOLD_AUDIO });
@@ -426,6 +427,26 @@ describe('twilio call path (webhooks, CallCenter, BullMQ dispatcher, fake Twilio
     await twiml('/twilio/no-input?step=menu-1', callForm(silent));
     expect(await callOf(silent)).to.include({ state: 'queued', category: 'general' });
     expect((await dispatch.queueSnapshot()).map((w) => w.callId)).to.deep.equal([fire.id, (await callOf(silent)).id]);
+  });
+
+  it('overflow with nobody logged in: the caller is transferred to the backup number, dialled again if it does not answer', async () => {
+    const backup = '+62215999999';
+    await start({ dispatch: { overflow: { action: 'transfer', transferTarget: backup, noOperatorSeconds: 0.2 } } });
+    const sid = newCallSid();
+    await callAndChoose(sid, '3');
+    const update = await until(() => api.updatesOf(sid).find((r) => !!r.form.Twiml), 'the transfer update');
+    const root = checkTwiml(update.form.Twiml!);
+    expect(findAll(root, 'Number')[0]!.text).to.equal(backup);
+    expect(findAll(root, 'Dial')[0]!.attrs.action).to.equal(`${PUBLIC_URL}/twilio/dial-action?purpose=transfer`);
+    const ended = await stateOf(sid, 'ended');
+    expect(ended.endReason).to.equal('transferred');
+    // The backup did not answer: never leave the caller with nobody, dial it again.
+    const again = await twiml('/twilio/dial-action?purpose=transfer', callForm(sid, { DialCallStatus: 'no-answer' }));
+    expect(findAll(again, 'Number')[0]!.text).to.equal(backup);
+    const done = await twiml('/twilio/dial-action?purpose=transfer', callForm(sid, { DialCallStatus: 'completed', DialCallSid: newCallSid(), DialCallDuration: '90' }), true);
+    expect(done.children.map((c) => c.name)).to.deep.equal(['Hangup']);
+    const results = (await store.getTimeline(ended.id)).filter((e) => e.type === 'twilio.transfer_result').map((e) => e.data.dialCallStatus);
+    expect(results).to.deep.equal(['no-answer', 'completed']);
   });
 
   it('createTwilioBackend refuses to start without PUBLIC_URL or the auth token', async () => {
