@@ -112,7 +112,7 @@ describe('Asterisk: 112 call flow through the simulator', function () {
     const types = (await h.timeline(record.id)).map((e) => e.type);
     expect(types.filter((t) => t.startsWith('ivr.'))).to.deep.equal(['ivr.digit']);
     // The 1.5 s menu prompt was stopped by siaga112 well before its end.
-    expect(menuTimes).to.have.length(2);
+    await waitFor('menu playback finished', () => menuTimes.length === 2);
     expect(menuTimes[1]! - menuTimes[0]!).to.be.lessThan(1200);
     expect(h.sim.pbx.listChannels().find((c) => c.id === ch.id)).to.not.equal(undefined);
   });

@@ -178,7 +178,7 @@ export class AsteriskManagerLink implements AmiLink {
       `AMI ${name}`,
       new Promise<AmiMessage>((resolve, reject) => {
         m.action({ ...fields }, (err, res) => {
-          if (err) reject(new TelephonyError(`AMI ${name} failed: ${amiText(err.message) || amiText(err.output) || 'error'}`, false, { response: err }));
+          if (err) reject(new TelephonyError(`AMI ${name} failed: ${amiText(err.output) || amiText(err.message) || 'error'}`, false, { response: err }));
           else resolve(res ?? {});
         });
       }),
