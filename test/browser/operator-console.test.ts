@@ -126,8 +126,11 @@ describe('Operator console in Chromium (playwright-core)', function () {
     await page.locator('#state[data-state="not_ready"]').waitFor(T);
     expect(await page.locator('#state-sub').textContent()).to.match(/Rapat · Meeting/);
     expect((await h.dispatch.operators.snapshot('op2')).reason).to.equal('meeting');
-    await page.locator('#btn-ready').click();
+    // Keyboard only: focus the button and press Enter.
+    await page.locator('#btn-ready').focus();
+    await page.keyboard.press('Enter');
     await page.locator('#state[data-state="ready"]').waitFor(T);
+    expect(await page.locator('#btn-ready').isDisabled()).to.equal(true);
   });
 
   it('callbacks: an abandoned call appears for both operators; one takes it, it disappears for the other; its outcome is checked and saved', async () => {
