@@ -6,8 +6,8 @@ import { AccountService } from '../../src/accounts/account-service';
 import { Argon2Hasher } from '../../src/accounts/password';
 import { SqliteAccountStore } from '../../src/accounts/sqlite-account-store';
 import { CallCenter, type IncomingCall } from '../../src/app/call-center';
+import { dispatchPortFor, queueObserverFor } from '../../src/app/dispatch-bridge';
 import { systemClock, type Clock } from '../../src/core/clock';
-import { NotFoundError } from '../../src/core/errors';
 import { silentLogger } from '../../src/core/logger';
 import { configSchema } from '../../src/config/schema';
 import { DomainEventBus, type DomainEvent } from '../../src/domain/events';
@@ -18,9 +18,9 @@ import { createAuth, type Auth } from '../../src/http/auth';
 import { createConsoleApi } from '../../src/http/api';
 import { createLiveChannel, type LiveChannel } from '../../src/http/live';
 import { createMetrics, type Metrics } from '../../src/http/metrics';
-import type { DispatchPort } from '../../src/ports/dispatch';
+import type { DispatchObserver as CallCenterObserver } from '../../src/ports/dispatch';
 import type { Offer, OperatorRinger, RingResult, WaitingCallerControl } from '../../src/ports/telephony';
-import { createDispatch, noopObserver, type Dispatch, type DispatchObserver } from '../../src/queue';
+import { createDispatch, type Dispatch } from '../../src/queue';
 import { SqliteCallStore } from '../../src/store';
 import { listen } from '../support/http';
 import { freshRedis, testRedisUrl } from '../support/redis';
@@ -69,51 +69,16 @@ export class TestRinger implements OperatorRinger {
 
 const noWaiting: WaitingCallerControl = { reassure: async () => undefined, transfer: async () => undefined };
 
-/**
- * The dispatcher as the call centre's DispatchPort. (The service composition
- * needs the same bridge.)
- */
-function dispatchPort(dispatch: Dispatch): DispatchPort {
+/** The call centre is made after the dispatcher it observes: bind late. */
+function lateCenter(center: () => CallCenter): CallCenterObserver {
   return {
-    enqueue: async (entry) => {
-      await dispatch.enqueue(entry);
-    },
-    abandon: async (callId) => {
-      try {
-        return (await dispatch.abandon(callId)) === 'queue' ? 'removed' : 'offered';
-      } catch (err) {
-        if (err instanceof NotFoundError) return 'absent';
-        throw err;
-      }
-    },
-    operatorCallEnded: (_operatorId, callId) => dispatch.callEnded(callId),
-    endWrapUp: async (operatorId) => {
-      await dispatch.operators.endWrapUp(operatorId);
-    },
-  };
-}
-
-/**
- * The dispatcher's steps reported to the call centre. The call centre calls
- * the dispatcher while holding a call's lock (abandon, end wrap-up), and the
- * dispatcher awaits this observer: steps the call centre already recorded
- * itself are not forwarded, and the wrap-up note is not awaited, or the two
- * would wait for each other.
- */
-function callCenterObserver(center: () => CallCenter): DispatchObserver {
-  return {
-    ...noopObserver,
-    onOffered: (e) => center().onOffered(e.callId, e.operatorId),
-    onAnswered: (e) => center().onAnswered(e.callId, e.operatorId),
-    onMissed: (e) => center().onMissed(e.callId, e.operatorId, e.result),
-    onAbandoned: async (e) => {
-      if (e.where === 'ringing') await center().onAbandoned(e.callId, 'ringing');
-    },
-    onWrapUpEnded: async (e) => {
-      const p = center().onWrapUpEnded(e.operatorId, e.callId, e.by);
-      if (e.by === 'timeout') await p;
-      else void p.catch(() => undefined);
-    },
+    onOffered: (...a) => center().onOffered(...a),
+    onAnswered: (...a) => center().onAnswered(...a),
+    onMissed: (...a) => center().onMissed(...a),
+    onAbandoned: (...a) => center().onAbandoned(...a),
+    onReassured: (...a) => center().onReassured(...a),
+    onOverflow: (...a) => center().onOverflow(...a),
+    onWrapUpEnded: (...a) => center().onWrapUpEnded(...a),
   };
 }
 
@@ -139,7 +104,8 @@ export interface HarnessOptions {
 /**
  * The console's HTTP service as the lead composes it, on real parts: Redis
  * (sessions and dispatcher), a SQLite call store in a temporary directory,
- * the real dispatcher with a test ringer, and the CallCenter.
+ * the real dispatcher with a test ringer, the CallCenter, and the bridge
+ * between them that the service uses (src/app/dispatch-bridge.ts).
  */
 export class ConsoleHarness {
   clock!: Clock;
@@ -182,13 +148,13 @@ export class ConsoleHarness {
       ivrReassuranceMs: 0,
       ringer: h.ringer,
       waiting: noWaiting,
-      observer: callCenterObserver(() => h.center),
+      observer: queueObserverFor(lateCenter(() => h.center), logger),
       events: h.events,
       instanceId: 'api-test',
       logger,
       prefix: `siaga112-test-${process.pid}-${Date.now()}`,
     });
-    h.center = new CallCenter({ store: h.store, dispatch: dispatchPort(h.dispatch), clock: h.clock, logger, menu: h.menu, events: h.events, agencies, maskCallerNumbers: true });
+    h.center = new CallCenter({ store: h.store, dispatch: dispatchPortFor(h.dispatch), clock: h.clock, logger, menu: h.menu, events: h.events, agencies, maskCallerNumbers: true });
     await h.dispatch.start();
     h.live = createLiveChannel({ events: h.events, auth: h.auth, clock: h.clock, logger, heartbeatMs: 60_000 });
     h.metrics = createMetrics({ events: h.events, dispatch: h.dispatch, store: h.store, clock: h.clock, logger, processMetrics: false, token: options.metricsToken });
