@@ -45,6 +45,11 @@ export interface CallCenterDeps {
   events: DomainEventBus;
   agencies: ReadonlyArray<Agency>;
   maskCallerNumbers: boolean;
+  /**
+   * Rings the taking operator and the caller when a callback task is taken
+   * (Asterisk); absent where the operator dials by hand (Twilio).
+   */
+  dialBack?: (task: CallbackTask, operatorId: string) => Promise<void>;
 }
 
 export interface ArrivalResult {
@@ -396,6 +401,12 @@ export class CallCenter implements DispatchObserver {
     const task = await this.deps.store.takeCallback(taskId, operatorId, now);
     await this.note(task.callId, 'callback.taken', { taskId, operatorId }, { kind: 'operator', id: operatorId });
     this.deps.events.publish({ type: 'callback.taken', at: now, taskId, callId: task.callId, operatorId });
+    if (this.deps.dialBack) {
+      // The PBX call runs on its own; its steps land on the call's timeline.
+      this.deps.dialBack(task, operatorId).catch((err: unknown) =>
+        this.deps.logger.warn('callback could not be dialled', { callId: task.callId, taskId, operatorId, error: errorMessage(err) }),
+      );
+    }
     return task;
   }
 

@@ -21,7 +21,12 @@ import { agencyList } from '../domain/outcome/outcome';
 import { createHttpApp } from '../http/app';
 import { createAuth, type Auth } from '../http/auth';
 import type { ReadinessCheck } from '../http/health-routes';
+import { createConsoleApi } from '../http/api';
+import { createLiveChannel } from '../http/live';
+import { createMetrics } from '../http/metrics';
+import { createTwilioBackend, type TwilioBackend } from '../twilio/create-twilio-backend';
 import type { OperatorRinger, WaitingCallerControl } from '../ports/telephony';
+import type { CallbackTask } from '../domain/types';
 import type { CallStore } from '../ports/call-store';
 import { createDispatch, type Dispatch } from '../queue/create-dispatch';
 import { startSimulator, type Simulator } from '../sim';
@@ -42,6 +47,19 @@ export interface ServiceOptions {
   demoRobots?: string[];
   /** Extra routers to mount (tests). */
   routers?: Router[];
+}
+
+/** Dial a caller back through the PBX when an operator takes the callback task. */
+function callbackDialer(telephony: AsteriskTelephony, accounts: AccountService, logger: Logger) {
+  return async (task: CallbackTask, operatorId: string): Promise<void> => {
+    const operator = await accounts.get(operatorId);
+    if (!operator?.endpoint) {
+      logger.warn('callback not dialled: the operator has no softphone endpoint', { operatorId, callId: task.callId });
+      return;
+    }
+    const result = await telephony.dialBack(task, operator.endpoint);
+    logger.info('callback dialled', { callId: task.callId, operatorId, result });
+  };
 }
 
 /** A running siaga112. */
@@ -101,6 +119,7 @@ export async function startService(config: AppConfig, options: ServiceOptions = 
     // ------------------------------------------------ telephony (by mode)
     let simulator: Simulator | undefined;
     let telephony: AsteriskTelephony | undefined;
+    let twilio: TwilioBackend | undefined;
     let ringer: OperatorRinger;
     let waiting: WaitingCallerControl;
     let center: CallCenter | undefined;
@@ -188,7 +207,10 @@ export async function startService(config: AppConfig, options: ServiceOptions = 
         amiStart = () => link.start();
       }
     } else {
-      throw new Error('twilio mode is wired in src/app/service.ts once the Twilio back end lands');
+      twilio = createTwilioBackend({ config, callCenter: centerRef, store, redis, clock, logger, menu });
+      ringer = twilio.ringer;
+      waiting = twilio.waiting;
+      stops.push(() => twilio!.stop());
     }
 
     // ------------------------------------------------- dispatch and centre
@@ -221,7 +243,9 @@ export async function startService(config: AppConfig, options: ServiceOptions = 
       events,
       agencies: agencyList(config.agencies),
       maskCallerNumbers: config.service.maskCallerNumbers,
+      ...(telephony ? { dialBack: callbackDialer(telephony, accounts, logger) } : {}),
     });
+    if (twilio) await twilio.start();
     await dispatch.start();
     stops.push(() => dispatch!.stop());
 
@@ -238,11 +262,15 @@ export async function startService(config: AppConfig, options: ServiceOptions = 
 
     // ---------------------------------------------------------- HTTP
     const auth = createAuth({ accounts, redis, clock, logger, ...(config.service.publicUrl ? { publicUrl: config.service.publicUrl } : {}) });
+    const agencies = agencyList(config.agencies);
+    const consoleApi = createConsoleApi({ callCenter: center, dispatch, store, auth, clock, menu, agencies, logger });
+    const live = createLiveChannel({ events, auth, clock, logger });
+    const metrics = createMetrics({ events, dispatch, store, clock, logger });
     const app = createHttpApp({
       logger,
       readiness,
       trustProxy: config.service.trustProxy,
-      routers: [auth.router, ...(options.routers ?? [])],
+      routers: [auth.router, consoleApi, live.router, metrics.router, ...(twilio ? [twilio.router] : []), ...(options.routers ?? [])],
       staticDir: path.join(ROOT, 'public'),
     });
     const server = await new Promise<Server>((resolve, reject) => {
@@ -256,6 +284,9 @@ export async function startService(config: AppConfig, options: ServiceOptions = 
           server.close(() => resolve());
         }),
     );
+    // Open event streams would keep the server from closing: end them first.
+    stops.push(() => metrics.stop());
+    stops.push(() => live.close());
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
     // ------------------------------------------------ connect the PBX last
