@@ -116,11 +116,18 @@ describe('Asterisk: fail-safe calls (AMI) and callbacks', function () {
     const task = await waitFor('callback task', async () => (await h!.center.listCallbacks('open')).find((t) => t.callId === record.id));
     const taken = await h.center.takeCallback(task.id, 'op1');
     const result = await h.telephony.dialBack(taken, 'PJSIP/op1', 5000);
-    // The simulator has no outbound trunk: whatever it does, the attempt settles and leaves nothing behind.
-    expect(['connected', 'callee_no_answer', 'failed']).to.include(result);
+    expect(result).to.equal('connected');
+    const bridge = h.sim.pbx.listBridges().find((b) => b.id === `callback-${taken.id}`);
+    expect(bridge?.bridgeType).to.equal('mixing');
+    expect(bridge?.channels).to.have.length(2);
+    const callee = h.sim.pbx.listChannels().find((c) => c.name.startsWith('Local/081255550000@siaga112-outbound'));
+    expect(callee, 'the caller is dialled through the outbound context').to.not.equal(undefined);
     const types = (await h.timeline(record.id)).map((e) => e.type);
-    expect(types).to.include('callback.dialing');
-    if (result === 'connected') expect(types).to.include('callback.connected');
-    await delay(100);
+    expect(types).to.include.members(['callback.dialing', 'callback.connected']);
+    // Either side hanging up ends both legs and the bridge.
+    h.sim.control.callerHangup(bridge!.channels[0]!);
+    await waitFor('callback ended', async () => (await h!.timeline(record.id)).some((e) => e.type === 'callback.ended'));
+    await waitFor('bridge gone', () => !h!.sim.pbx.listBridges().some((b) => b.id === `callback-${taken.id}`));
+    await delay(50);
   });
 });
