@@ -1,0 +1,1 @@
+export { createSupervisorApi, SUPERVISOR_API_ROUTES, type SupervisorApiDeps } from './supervisor-api';
