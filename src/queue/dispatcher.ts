@@ -14,6 +14,9 @@ import type { DispatchScripts } from './redis-scripts';
 
 export type DispatchConfig = AppConfig['dispatch'];
 
+/** Dispatch rounds one instance runs at the same time. */
+export const MAX_PARALLEL_ROUNDS = 4;
+
 /** An ended call's ledger entry stays this long (for late, duplicate events). */
 export const ENDED_CALL_TTL_MS = 24 * 3600 * 1000;
 
@@ -52,11 +55,11 @@ type SettleReply = ['connected' | 'requeued' | 'abandoned', string, string, numb
  * concurrently; the round goes on while both a call and an operator remain.
  */
 export class Dispatcher {
-  private running = false;
+  private active = 0;
   private again = false;
   private stopped = true;
   private seq = 0;
-  private loopDone: Promise<void> = Promise.resolve();
+  private readonly rounds = new Set<Promise<void>>();
   /** Offers of this instance, by token. */
   private readonly offers = new Map<string, LiveOffer>();
   private readonly settling = new Set<Promise<void>>();
@@ -85,22 +88,26 @@ export class Dispatcher {
 
   /** Resolves when no round runs and no offer of this instance is open. */
   async idle(): Promise<void> {
-    for (;;) {
-      await this.loopDone;
-      if (this.settling.size === 0 && !this.running) return;
-      await Promise.all([...this.settling]);
+    while (this.rounds.size > 0 || this.settling.size > 0) {
+      await Promise.all([...this.rounds, ...this.settling]);
     }
   }
 
-  /** Look for pairs now; coalesces with a round already running. */
+  /**
+   * Look for pairs now. Up to MAX_PARALLEL_ROUNDS run at once (each step is
+   * atomic in Redis, as between instances), so a burst of freed operators is
+   * not served one Redis round trip after another; further kicks coalesce.
+   */
   kick(): void {
     if (this.stopped) return;
-    if (this.running) {
+    if (this.active >= MAX_PARALLEL_ROUNDS) {
       this.again = true;
       return;
     }
-    this.running = true;
-    this.loopDone = this.loop();
+    this.active += 1;
+    const p = this.loop();
+    this.rounds.add(p);
+    void p.finally(() => this.rounds.delete(p));
   }
 
   private async loop(): Promise<void> {
@@ -114,7 +121,7 @@ export class Dispatcher {
         }
       } while (this.again && !this.stopped);
     } finally {
-      this.running = false;
+      this.active -= 1;
     }
   }
 
