@@ -80,8 +80,8 @@ const SAFE_ACCOUNT_FIELDS = ['username', 'displayName', 'role', 'endpoint', 'dis
  * when and the HTTP result. Mount BEFORE auth.router so it sees the request
  * first: `routers: [accountAudit(...), auth.router, ...]`.
  */
-export function accountAudit(deps: { audit: AuditLog; clock: Clock; logger: Logger }): RequestHandler {
-  return (req, res, next) => {
+export function accountAudit(deps: { audit: AuditLog; clock: Clock; logger: Logger }): Router {
+  const handler: RequestHandler = (req, res, next) => {
     const isChange = (req.method === 'POST' && req.path === '/api/accounts') || (req.method === 'PATCH' && /^\/api\/accounts\/[^/]+$/.test(req.path));
     if (!isChange) return next();
     res.on('finish', () => {
@@ -105,4 +105,5 @@ export function accountAudit(deps: { audit: AuditLog; clock: Clock; logger: Logg
     });
     next();
   };
+  return Router().use(handler);
 }
