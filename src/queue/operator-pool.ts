@@ -4,7 +4,7 @@ import { NotFoundError, ValidationError } from '../core/errors';
 import type { OperatorAccount, OperatorState } from '../domain/types';
 import { OPERATOR_STATES } from '../domain/types';
 import type { DispatchKeys } from './dispatch-keys';
-import { OPERATOR_TRANSITIONS } from './operator-transitions';
+import { OPERATOR_TRANSITIONS } from '../domain/operator/operator-state';
 import type { DispatchScripts } from './redis-scripts';
 
 /** One operator as the pool sees them. */
@@ -73,7 +73,7 @@ export class OperatorPool {
     checkId('operator', operatorId);
     const r = (await this.scripts.run(
       'op-change',
-      [this.keys.operator(operatorId), this.keys.free, this.keys.loggedIn, this.keys.noOperatorSince],
+      [this.keys.operator(operatorId), this.keys.free, this.keys.loggedIn, this.keys.noOperatorSince, this.keys.wrapUps],
       [action, arg, this.clock.now(), TRANSITIONS_JSON, operatorId],
     )) as [string, string, number, number];
     return { operatorId, from: toState(r[0]), to: toState(r[1]), free: r[2] === 1, softphoneChanged: r[3] === 1 };

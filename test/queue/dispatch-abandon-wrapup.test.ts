@@ -122,6 +122,21 @@ describe('queue: abandoned calls and wrap-up', () => {
     expect(b.events).to.deep.include({ type: 'wrapup.ended', at: b.events.find((e) => e.type === 'wrapup.ended')?.at ?? -1, operatorId: offer.operatorId, callId: z.callId, by: 'timeout' });
   });
 
+  it('logging out during wrap-up ends it; the operator comes back not ready', async () => {
+    const h = await harness();
+    await freeOperators(h.dispatch, ['op1']);
+    h.ringer.auto = () => 'answered';
+    const a = call(1);
+    await h.dispatch.enqueue(a);
+    await waitFor(async () => (await h.dispatch.operators.snapshot('op1')).state === 'on_call', 'on call');
+    await h.dispatch.callEnded(a.callId);
+    await h.dispatch.operators.logout('op1');
+    expect(await h.dispatch.operators.snapshot('op1')).to.include({ state: 'offline', wrapUpUntil: undefined });
+    expect(await redis.zcard('siaga112:dispatch:wrapups')).to.equal(0);
+    await h.dispatch.operators.login('op1');
+    expect((await h.dispatch.operators.snapshot('op1')).state).to.equal('not_ready');
+  });
+
   it('refuses bad input with clear errors and changes nothing', async () => {
     const h = await harness();
     await expectReject(h.dispatch.operators.login('nobody'), NotFoundError);

@@ -1,5 +1,5 @@
 -- Console and softphone changes: login, logout, ready, not_ready, softphone.
--- KEYS[1] operator hash, KEYS[2] free zset, KEYS[3] logged-in set, KEYS[4] no-operator-since key
+-- KEYS[1] operator hash, KEYS[2] free zset, KEYS[3] logged-in set, KEYS[4] no-operator-since key, KEYS[5] wrap-ups zset
 -- ARGV[1] action, ARGV[2] argument (reason / '1' or '0'), ARGV[3] now, ARGV[4] transition table JSON, ARGV[5] id
 -- Returns {from, to, free, softphoneChanged}.
 local h = hmap(KEYS[1])
@@ -16,6 +16,11 @@ elseif action == 'logout' then
   if from == 'offline' then return redis.error_reply('CONFLICT operator ' .. h.id .. ' is not logged in') end
   h.li = '0'; h.rdy = '0'; h.reason = 'logout'
   fields = { 'li', 'rdy', 'reason' }
+  if from == 'wrap_up' then
+    -- Logging out ends the wrap-up; the outcome can still be recorded by the app.
+    h.wrapUntil = ''; h.wrapCall = ''
+    fields[#fields + 1] = 'wrapUntil'; fields[#fields + 1] = 'wrapCall'
+  end
 elseif action == 'ready' then
   h.rdy = '1'; h.reason = ''
   fields = { 'rdy', 'reason' }
@@ -44,6 +49,7 @@ if action == 'login' then
   rcall('DEL', KEYS[4])
 elseif action == 'logout' then
   rcall('SREM', KEYS[3], h.id)
+  rcall('ZREM', KEYS[5], h.id)
   if rcall('SCARD', KEYS[3]) == 0 then rcall('SET', KEYS[4], now, 'NX') end
 end
 r[4] = spChanged
