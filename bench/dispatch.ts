@@ -265,6 +265,8 @@ async function main(): Promise<void> {
     await queuedWhileFree(url, prefixes[0], 1, false);
     for (const n of OPERATOR_COUNTS) {
       for (const { run, latency } of runs) {
+        // One operator cannot take 100 calls a second: arrivals would wait for them, not for dispatch.
+        if (run === runs[2].run && n < 10) continue;
         const prefix = `bench${process.pid}x${prefixes.length}`;
         prefixes.push(prefix);
         const f = await run(url, prefix, n);
