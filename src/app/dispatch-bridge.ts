@@ -9,24 +9,26 @@ import type { DispatchObserver as QueueDispatchObserver } from '../queue/dispatc
  * the DispatchPort the call centre calls, and the observer the dispatcher
  * reports to.
  */
-export function dispatchPortFor(dispatch: Dispatch): DispatchPort {
+export function dispatchPortFor(dispatchOrGetter: Dispatch | (() => Dispatch)): DispatchPort {
+  // A getter lets the call centre be built before the dispatcher that reports to it.
+  const d = (): Dispatch => (typeof dispatchOrGetter === 'function' ? dispatchOrGetter() : dispatchOrGetter);
   return {
     async enqueue(entry: QueueEntry): Promise<void> {
-      await dispatch.enqueue({ ...entry });
+      await d().enqueue({ ...entry });
     },
     async abandon(callId: string) {
       try {
-        return (await dispatch.abandon(callId)) === 'ringing' ? 'offered' : 'removed';
+        return (await d().abandon(callId)) === 'ringing' ? 'offered' : 'removed';
       } catch (err) {
         if (err instanceof NotFoundError) return 'absent';
         throw err;
       }
     },
     async operatorCallEnded(_operatorId: string, callId: string): Promise<void> {
-      await dispatch.callEnded(callId);
+      await d().callEnded(callId);
     },
     async endWrapUp(operatorId: string): Promise<void> {
-      await dispatch.operators.endWrapUp(operatorId);
+      await d().operators.endWrapUp(operatorId);
     },
   };
 }

@@ -7,11 +7,9 @@ import { AccountService } from '../accounts/account-service';
 import { Argon2Hasher } from '../accounts/password';
 import { createAccountStore } from '../accounts/create-account-store';
 import { ensureDemoAccounts, describeDemoAccounts, type DemoAccount } from '../accounts/demo-accounts';
-import { AmiMonitor } from '../asterisk/ami/ami-monitor';
-import { AsteriskManagerLink } from '../asterisk/ami/ami-link';
-import { AriClientConnection } from '../asterisk/ari/ari-client-connection';
-import { AsteriskTelephony } from '../asterisk/asterisk-telephony';
+import { createAsteriskBackend, type AsteriskBackend } from '../asterisk';
 import type { AppConfig } from '../config/schema';
+import type { OperatorAccount } from '../domain/types';
 import { systemClock, type Clock } from '../core/clock';
 import { errorMessage } from '../core/errors';
 import { createLogger, type Logger } from '../core/logger';
@@ -26,7 +24,6 @@ import { createLiveChannel } from '../http/live';
 import { createMetrics } from '../http/metrics';
 import { createTwilioBackend, type TwilioBackend } from '../twilio/create-twilio-backend';
 import type { OperatorRinger, WaitingCallerControl } from '../ports/telephony';
-import type { CallbackTask } from '../domain/types';
 import type { CallStore } from '../ports/call-store';
 import { createDispatch, type Dispatch } from '../queue/create-dispatch';
 import { startSimulator, type Simulator } from '../sim';
@@ -49,19 +46,6 @@ export interface ServiceOptions {
   routers?: Router[];
 }
 
-/** Dial a caller back through the PBX when an operator takes the callback task. */
-function callbackDialer(telephony: AsteriskTelephony, accounts: AccountService, logger: Logger) {
-  return async (task: CallbackTask, operatorId: string): Promise<void> => {
-    const operator = await accounts.get(operatorId);
-    if (!operator?.endpoint) {
-      logger.warn('callback not dialled: the operator has no softphone endpoint', { operatorId, callId: task.callId });
-      return;
-    }
-    const result = await telephony.dialBack(task, operator.endpoint);
-    logger.info('callback dialled', { callId: task.callId, operatorId, result });
-  };
-}
-
 /** A running siaga112. */
 export interface Service {
   config: AppConfig;
@@ -76,7 +60,8 @@ export interface Service {
   events: DomainEventBus;
   menu: IvrMenu;
   simulator?: Simulator;
-  telephony?: AsteriskTelephony;
+  asterisk?: AsteriskBackend;
+  twilio?: TwilioBackend;
   stop(): Promise<void>;
 }
 
@@ -116,104 +101,94 @@ export async function startService(config: AppConfig, options: ServiceOptions = 
     redis.on('error', (err: Error) => logger.warn('redis connection problem', { error: err.message }));
     stops.push(() => void redis.disconnect());
 
-    // ------------------------------------------------ telephony (by mode)
-    let simulator: Simulator | undefined;
-    let telephony: AsteriskTelephony | undefined;
-    let twilio: TwilioBackend | undefined;
-    let ringer: OperatorRinger;
-    let waiting: WaitingCallerControl;
-    let center: CallCenter | undefined;
+    // ------------------------------------------------------ accounts
+    // Operators come from the accounts; in demo mode the demo accounts first.
+    const demoAccounts: DemoAccount[] = config.mode === 'demo' ? await ensureDemoAccounts(accounts, { mode: 'demo' }) : [];
+    const operators: OperatorAccount[] = (await accounts.list())
+      .filter((a) => a.role === 'operator' && !a.disabled && a.endpoint)
+      .map((a) => ({ id: a.id, displayName: a.displayName, endpoint: a.endpoint! }));
+
+    // ------------------------------------- call centre, telephony, dispatch
+    // The call centre is built first with a late-bound dispatcher: the
+    // dispatcher needs the telephony back end, which needs the call centre.
     let dispatch: Dispatch | undefined;
+    const dispatchRef = (): Dispatch => {
+      if (!dispatch) throw new Error('dispatcher not started yet');
+      return dispatch;
+    };
+    let asterisk: AsteriskBackend | undefined;
+    let twilio: TwilioBackend | undefined;
+    const agencies = agencyList(config.agencies);
+    const center: CallCenter = new CallCenter({
+      store,
+      dispatch: dispatchPortFor(dispatchRef),
+      clock,
+      logger,
+      menu,
+      events,
+      agencies,
+      maskCallerNumbers: config.service.maskCallerNumbers,
+      dialBack: async (task, operatorId) => {
+        const endpoint = operators.find((o) => o.id === operatorId)?.endpoint ?? (await accounts.get(operatorId))?.endpoint;
+        if (!asterisk || !endpoint) return;
+        const result = await asterisk.telephony.dialBack(task, endpoint);
+        logger.info('callback dialled', { callId: task.callId, operatorId, result });
+      },
+    });
     const readiness: ReadinessCheck[] = [
       { name: 'redis', check: async () => void (await redis.ping()) },
       { name: 'store', check: () => store.ping() },
     ];
-
-    const centerRef = () => {
-      if (!center) throw new Error('call centre not started yet');
-      return center;
-    };
-    const softphoneChanged = (endpoint: string, registered: boolean) => {
-      void (async () => {
-        const operator = (await accounts.list()).find((a) => a.role === 'operator' && a.endpoint === endpoint);
-        if (!operator || !dispatch) return;
-        await dispatch.operators.setSoftphone(operator.id, registered);
-      })().catch((err: unknown) => logger.warn('softphone state not applied', { endpoint, registered, error: errorMessage(err) }));
+    const softphoneChanged = (operatorId: string, registered: boolean): void => {
+      dispatchRef()
+        .operators.setSoftphone(operatorId, registered)
+        .catch((err: unknown) => logger.warn('softphone state not applied', { operatorId, registered, error: errorMessage(err) }));
     };
 
-    let pendingScenario: string | undefined;
-    let amiStart: (() => Promise<void>) | undefined;
-    let ariStart: (() => Promise<void>) | undefined;
-    let demoAccounts: DemoAccount[] = [];
-    let ariSettings = config.asterisk.ari;
-    let amiSettings = config.asterisk.ami;
-    if (config.mode === 'demo') {
-      const ports = options.simulatorPorts ?? { ari: 8088, ami: 5038 };
-      const scenario = options.demoScenario === undefined ? path.join(ROOT, 'config/sim/demo.yaml') : options.demoScenario || undefined;
-      simulator = await startSimulator({ ariPort: ports.ari, amiPort: ports.ami, amiServerFactory, clock, stasisApp: config.asterisk.ari.app });
-      stops.push(() => simulator!.stop());
-      ariSettings = { url: simulator.ariUrl, user: simulator.username, password: simulator.password, app: config.asterisk.ari.app };
-      amiSettings = { host: '127.0.0.1', port: simulator.amiPort ?? ports.ami, user: simulator.username, password: simulator.password };
-      pendingScenario = scenario;
-    }
-
-    if (config.mode === 'demo' || config.mode === 'asterisk') {
-      const ari = new AriClientConnection({
-        url: ariSettings.url!,
-        user: ariSettings.user!,
-        password: ariSettings.password!,
-        app: ariSettings.app,
-        clock,
-        logger,
-        actionTimeoutMs: config.asterisk.actionTimeoutSeconds * 1000,
-        reconnectMaxMs: config.asterisk.reconnectMaxSeconds * 1000,
-      });
-      telephony = new AsteriskTelephony({
-        ari,
-        callCenter: {
-          callArrived: (c) => centerRef().callArrived(c),
-          ivrEvent: (id, e) => centerRef().ivrEvent(id, e),
-          callerHungUp: (id, d) => centerRef().callerHungUp(id, d),
-          operatorHungUp: (id, d) => centerRef().operatorHungUp(id, d),
-          callFailed: (id, d) => centerRef().callFailed(id, d),
-          note: (id, t, d, a) => centerRef().note(id, t, d, a),
-        },
-        menu,
-        clock,
-        logger,
-        app: ariSettings.app,
-        outboundContext: config.asterisk.outboundContext,
-        maskCallerNumbers: config.service.maskCallerNumbers,
-        onSoftphone: softphoneChanged,
-      });
-      ringer = telephony;
-      waiting = telephony;
-      readiness.push({ name: 'pbx', check: async () => { if (!ari.connected) throw new Error('ARI WebSocket not connected'); } });
-      stops.push(() => ari.stop());
-      ariStart = () => ari.start();
-      if (amiSettings.host && amiSettings.user && amiSettings.password) {
-        const link = new AsteriskManagerLink({
-          host: amiSettings.host,
-          port: amiSettings.port,
-          user: amiSettings.user,
-          password: amiSettings.password,
-          clock,
-          logger,
-          actionTimeoutMs: config.asterisk.actionTimeoutSeconds * 1000,
-          reconnectMaxMs: config.asterisk.reconnectMaxSeconds * 1000,
-        });
-        new AmiMonitor({ link, callCenter: { failsafeCall: (...a) => centerRef().failsafeCall(...a), failsafeStep: (...a) => centerRef().failsafeStep(...a) }, logger, onSoftphone: softphoneChanged });
-        stops.push(() => link.stop());
-        amiStart = () => link.start();
-      }
-    } else {
-      twilio = createTwilioBackend({ config, callCenter: centerRef, store, redis, clock, logger, menu });
+    let simulator: Simulator | undefined;
+    let ringer: OperatorRinger;
+    let waiting: WaitingCallerControl;
+    if (config.mode === 'twilio') {
+      twilio = createTwilioBackend({ config, callCenter: () => center, store, redis, clock, logger, menu });
       ringer = twilio.ringer;
       waiting = twilio.waiting;
       stops.push(() => twilio!.stop());
+    } else {
+      let asteriskConfig = config.asterisk;
+      if (config.mode === 'demo') {
+        const ports = options.simulatorPorts ?? { ari: 8088, ami: 5038 };
+        simulator = await startSimulator({ ariPort: ports.ari, amiPort: ports.ami, amiServerFactory, clock, stasisApp: config.asterisk.ari.app });
+        stops.push(() => simulator!.stop());
+        asteriskConfig = {
+          ...config.asterisk,
+          ari: { url: simulator.ariUrl, user: simulator.username, password: simulator.password, app: config.asterisk.ari.app },
+          ami: { host: '127.0.0.1', port: simulator.amiPort ?? ports.ami, user: simulator.username, password: simulator.password },
+        };
+      }
+      const backend = createAsteriskBackend({
+        config: asteriskConfig,
+        callCenter: center,
+        menu,
+        clock,
+        logger,
+        maskCallerNumbers: config.service.maskCallerNumbers,
+        operators,
+        onSoftphone: softphoneChanged,
+      });
+      asterisk = backend;
+      ringer = backend.telephony;
+      waiting = backend.telephony;
+      stops.push(() => backend.stop());
+      readiness.push({
+        name: 'pbx',
+        check: async () => {
+          const status = backend.status();
+          if (!status.ari) throw new Error('ARI WebSocket not connected');
+          if (status.ami === false) throw new Error('AMI not connected');
+        },
+      });
     }
 
-    // ------------------------------------------------- dispatch and centre
     dispatch = createDispatch({
       redisUrl: config.redis.url,
       clock,
@@ -221,48 +196,21 @@ export async function startService(config: AppConfig, options: ServiceOptions = 
       ivrReassuranceMs: menu.reassuranceIntervalSeconds * 1000,
       ringer,
       waiting,
-      observer: queueObserverFor({
-        onOffered: (...a) => centerRef().onOffered(...a),
-        onAnswered: (...a) => centerRef().onAnswered(...a),
-        onMissed: (...a) => centerRef().onMissed(...a),
-        onAbandoned: (...a) => centerRef().onAbandoned(...a),
-        onReassured: (...a) => centerRef().onReassured(...a),
-        onOverflow: (...a) => centerRef().onOverflow(...a),
-        onWrapUpEnded: (...a) => centerRef().onWrapUpEnded(...a),
-      }, logger),
+      observer: queueObserverFor(center, logger),
       events,
       instanceId: config.service.instanceId!,
       logger,
     });
-    center = new CallCenter({
-      store,
-      dispatch: dispatchPortFor(dispatch),
-      clock,
-      logger,
-      menu,
-      events,
-      agencies: agencyList(config.agencies),
-      maskCallerNumbers: config.service.maskCallerNumbers,
-      ...(telephony ? { dialBack: callbackDialer(telephony, accounts, logger) } : {}),
-    });
+    for (const operator of operators) {
+      await dispatch.operators.define(operator);
+      await store.upsertOperator(operator);
+    }
     if (twilio) await twilio.start();
     await dispatch.start();
     stops.push(() => dispatch!.stop());
 
-    // ------------------------------------------------------ accounts
-    if (config.mode === 'demo') {
-      demoAccounts = await ensureDemoAccounts(accounts, { mode: 'demo' });
-    }
-    for (const account of await accounts.list()) {
-      if (account.role !== 'operator' || account.disabled || !account.endpoint) continue;
-      const operator = { id: account.id, displayName: account.displayName, endpoint: account.endpoint };
-      await dispatch.operators.define(operator);
-      await store.upsertOperator(operator);
-    }
-
     // ---------------------------------------------------------- HTTP
     const auth = createAuth({ accounts, redis, clock, logger, ...(config.service.publicUrl ? { publicUrl: config.service.publicUrl } : {}) });
-    const agencies = agencyList(config.agencies);
     const consoleApi = createConsoleApi({ callCenter: center, dispatch, store, auth, clock, menu, agencies, logger });
     const live = createLiveChannel({ events, auth, clock, logger });
     const metrics = createMetrics({ events, dispatch, store, clock, logger });
@@ -290,19 +238,22 @@ export async function startService(config: AppConfig, options: ServiceOptions = 
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
     // ------------------------------------------------ connect the PBX last
-    await ariStart?.();
-    await amiStart?.();
+    if (simulator) {
+      // The demo's softphones register first, so the connection finds them registered.
+      const scenario = options.demoScenario === undefined ? path.join(ROOT, 'config/sim/demo.yaml') : options.demoScenario;
+      if (scenario) simulator.control.runScenario(scenario);
+    }
+    if (asterisk) await asterisk.start();
 
     if (simulator) {
       const robots = new DemoOperators({ dispatch, center, events, clock, logger, robots: options.demoRobots ?? ['op2', 'op3'] });
       await robots.start();
       stops.push(() => robots.stop());
-      if (pendingScenario) simulator.control.runScenario(pendingScenario);
       logger.info(describeDemoAccounts(demoAccounts, url));
     }
 
     logger.info('siaga112 started', { mode: config.mode, url, instance: config.service.instanceId });
-    return { config, url, logger, clock, store, dispatch, center, accounts, auth, events, menu, simulator, telephony, stop: stopAll };
+    return { config, url, logger, clock, store, dispatch, center, accounts, auth, events, menu, simulator, asterisk, twilio, stop: stopAll };
   } catch (err) {
     await stopAll();
     throw err;

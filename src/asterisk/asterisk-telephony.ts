@@ -116,6 +116,22 @@ export class AsteriskTelephony implements OperatorRinger, WaitingCallerControl {
     this.mohClass = deps.mohClass ?? 'default';
     this.ringMarginMs = deps.ringMarginMs ?? 5000;
     deps.ari.onEvent((event) => this.onEvent(event));
+    // Registrations made while we were not connected send no event: read
+    // the current state on every (re)connection.
+    deps.ari.onConnection((up) => {
+      if (up) void this.syncSoftphones();
+    });
+  }
+
+  /** Read every PJSIP endpoint's state and report the ones that changed. */
+  async syncSoftphones(): Promise<void> {
+    try {
+      for (const e of await this.deps.ari.listEndpoints('PJSIP')) {
+        if (e.state) this.softphone(e.technology, e.resource, e.state === 'online');
+      }
+    } catch (err) {
+      this.deps.logger.warn('could not read softphone registrations', { error: errorMessage(err) });
+    }
   }
 
   /** Calls this adapter is handling now (for leak checks and /readyz). */

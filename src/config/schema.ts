@@ -14,8 +14,8 @@ export const configSchema = z
     mode: z.enum(['demo', 'asterisk', 'twilio'], { error: 'expected one of demo, asterisk, twilio' }).default('demo'),
     service: z
       .object({
-        /** HTTP port (env PORT). @defaultValue 8080 */
-        port: port.default(8080),
+        /** HTTP port (env PORT); 0 = any free port (tests). @defaultValue 8080 */
+        port: z.coerce.number({ error: 'expected a TCP port number' }).int('expected a whole number').min(0, 'expected a port from 0 to 65535').max(65535, 'expected a port from 0 to 65535').default(8080),
         /** Public base URL, for Twilio signatures and links (env PUBLIC_URL). */
         publicUrl: z.url({ error: 'expected an absolute URL such as https://112.example.go.id' }).optional(),
         /** error | warn | info | debug | silent (env LOG_LEVEL). @defaultValue info */

@@ -43,7 +43,7 @@ describe('simulator with AMI (the same PBX model behind ARI and AMI)', () => {
       };
       ami.on('managerevent', onEvent);
     });
-    sim.control.registerEndpoint('op1', 'sip:op1@127.0.0.1:5072');
+    sim.control.registerEndpoint('op1');
     const event = await seen;
     expect(String(event.contactstatus)).to.match(/Created|Reachable|NonQualified/);
   });

@@ -4,7 +4,7 @@ import { errorMessage } from '../../core/errors';
 import type { Logger } from '../../core/logger';
 import { CappedBackoff, sleep, withTimeout } from '../timing';
 import { asteriskReason, toTelephonyError } from './ari-errors';
-import type { AriChannel, AriConnection, AriEvent, OriginateRequest } from './ari-types';
+import type { AriChannel, AriConnection, AriEndpoint, AriEvent, OriginateRequest } from './ari-types';
 
 // ari-client ships no types: the part siaga112 uses, described here and
 // nowhere else. Operations take one options object and return a promise.
@@ -20,6 +20,7 @@ interface AriClient extends EventEmitter {
   bridges: Resource;
   playbacks: Resource;
   applications: Resource;
+  endpoints: Resource;
   start(apps: string): PromiseLike<void>;
   stop(): void;
   _ws?: WsLike;
@@ -248,7 +249,7 @@ export class AriClientConnection implements AriConnection {
 
   // ------------------------------------------------------------ requests
 
-  private async call(what: string, resource: 'channels' | 'bridges' | 'playbacks' | 'applications', operation: string, options: Record<string, unknown>): Promise<unknown> {
+  private async call(what: string, resource: 'channels' | 'bridges' | 'playbacks' | 'applications' | 'endpoints', operation: string, options: Record<string, unknown>): Promise<unknown> {
     const client = this.client;
     if (!client) throw toTelephonyError(what, new Error('ARI is not connected'));
     const op = client[resource]?.[operation];
@@ -345,6 +346,11 @@ export class AriClientConnection implements AriConnection {
 
   async subscribe(eventSource: string): Promise<void> {
     await this.call('subscribe', 'applications', 'subscribe', { applicationName: this.opts.app, eventSource });
+  }
+
+  async listEndpoints(technology: string): Promise<AriEndpoint[]> {
+    const list = await this.call('list endpoints', 'endpoints', 'listByTech', { tech: technology });
+    return Array.isArray(list) ? (list as AriEndpoint[]).map((e) => ({ technology: e.technology, resource: e.resource, ...(e.state ? { state: e.state } : {}) })) : [];
   }
 
   async listChannels(): Promise<AriChannel[]> {

@@ -83,4 +83,6 @@ export interface AriConnection {
   /** Receive events of an event source, e.g. `endpoint:PJSIP` (softphone registrations). */
   subscribe(eventSource: string): Promise<void>;
   listChannels(): Promise<AriChannel[]>;
+  /** Endpoints of a technology with their state (`online` = a registered contact). */
+  listEndpoints(technology: string): Promise<AriEndpoint[]>;
 }
