@@ -76,3 +76,34 @@ describe('Supervisor wallboard in Chromium (playwright-core)', function () {
     expect(await page.locator('#board').isHidden()).to.equal(true);
   });
 });
+
+describe('Reports page in Chromium (playwright-core)', function () {
+  this.timeout(60_000);
+  let browser: Browser;
+  let s: SupervisorHarness;
+  before(async function () {
+    browser = await launchChromium(this);
+    s = await SupervisorHarness.start();
+  });
+  after(async () => {
+    await browser?.close();
+    await s?.stop();
+  });
+
+  it('lists today\'s calls, filters by caller, opens a call\'s timeline and links the CSV with the filters', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const a = await s.h.queueCall('081355500011', '2');
+    await s.h.queueCall('081355500012', '1');
+    const page = await openAs(s, context, 'reports.html', 'sup', '#reports');
+    await page.locator('#calls tbody tr').nth(1).waitFor(T);
+    await page.locator('input[name="caller"]').fill('081355500011');
+    await page.locator('#filters button[type="submit"]').click();
+    await page.waitForFunction(() => document.querySelectorAll('#calls tbody tr').length === 1);
+    expect(await page.locator('#csv').getAttribute('href')).to.equal('/api/reports/calls.csv?caller=081355500011');
+    await page.locator(`#calls tr[data-call-id="${a}"]`).click();
+    await page.locator('#d-timeline li').first().waitFor(T);
+    expect(await page.locator('#d-timeline').textContent()).to.match(/call\.created/);
+    expect(await page.locator('#s-figures [data-key="calls"] .tile-value').textContent()).to.equal('2');
+    await context.close();
+  });
+});
