@@ -46,8 +46,12 @@ describe('createAsteriskBackend', function () {
       expect(backend.status().ari).to.equal(true);
       sim.control.unregisterEndpoint('stranger');
       sim.control.unregisterEndpoint('op7');
-      await waitFor('softphone event', () => onSoftphone.called);
-      expect(onSoftphone.args).to.deep.equal([['alice', false]]);
+      // Registered at connection time (read from GET /endpoints), then the unregister event.
+      await waitFor('softphone event', () => onSoftphone.calledWith('alice', false));
+      expect(onSoftphone.args).to.deep.equal([
+        ['alice', true],
+        ['alice', false],
+      ]);
     } finally {
       await backend.stop();
       await sim.stop();
