@@ -22,6 +22,11 @@ import type { ReadinessCheck } from '../http/health-routes';
 import { createConsoleApi } from '../http/api';
 import { createLiveChannel } from '../http/live';
 import { createMetrics } from '../http/metrics';
+import { createSupervisorApi } from '../http/supervisor';
+import { accountAudit, createAdminApi } from '../http/admin';
+import { createAuditLog } from '../audit';
+import { ReportService } from '../reports';
+import { DialplanAdminService } from '../dialplan-check/dialplan-admin-service';
 import { createTwilioBackend, type TwilioBackend } from '../twilio/create-twilio-backend';
 import type { OperatorRinger, WaitingCallerControl } from '../ports/telephony';
 import type { CallStore } from '../ports/call-store';
@@ -213,12 +218,25 @@ export async function startService(config: AppConfig, options: ServiceOptions = 
     const auth = createAuth({ accounts, redis, clock, logger, ...(config.service.publicUrl ? { publicUrl: config.service.publicUrl } : {}) });
     const consoleApi = createConsoleApi({ callCenter: center, dispatch, store, auth, clock, menu, agencies, logger });
     const live = createLiveChannel({ events, auth, clock, logger });
+    const audit = await createAuditLog(config.store, clock);
+    stops.push(() => audit.close());
+    const dialplanAdmin = new DialplanAdminService({
+      dir: path.join(ROOT, 'dialplans'),
+      app: config.asterisk.ari.app,
+      ...(asterisk?.dialplan ? { control: asterisk.dialplan } : {}),
+      audit,
+      clock,
+      logger,
+    });
+    const supervisorApi = createSupervisorApi({ reports: new ReportService({ store, clock }), dispatch, auth, clock, menu });
+    const adminApi = createAdminApi({ dialplan: dialplanAdmin, audit, auth, logger });
     const metrics = createMetrics({ events, dispatch, store, clock, logger });
     const app = createHttpApp({
       logger,
       readiness,
       trustProxy: config.service.trustProxy,
-      routers: [auth.router, consoleApi, live.router, metrics.router, ...(twilio ? [twilio.router] : []), ...(options.routers ?? [])],
+      // accountAudit comes first: it records account changes made through auth.router.
+      routers: [accountAudit({ audit, clock, logger }), auth.router, consoleApi, live.router, supervisorApi, adminApi, metrics.router, ...(twilio ? [twilio.router] : []), ...(options.routers ?? [])],
       staticDir: path.join(ROOT, 'public'),
     });
     const server = await new Promise<Server>((resolve, reject) => {
