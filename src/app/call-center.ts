@@ -50,6 +50,22 @@ export interface CallCenterDeps {
    * (Asterisk); absent where the operator dials by hand (Twilio).
    */
   dialBack?: (task: CallbackTask, operatorId: string) => Promise<void>;
+  /**
+   * How long queueing may take before the call is handed to the dialplan's
+   * fail-safe instead (Redis unreachable: its client would wait forever).
+   * @defaultValue 4000
+   */
+  queueTimeoutMs?: number;
+}
+
+/** What the telephony adapter does with a channel found alive after a restart or a WebSocket gap. */
+export type TakeUpAction = 'wait' | 'bridged' | 'failsafe' | 'hangup';
+
+export interface TakeUpResult {
+  call: CallRecord;
+  action: TakeUpAction;
+  /** True when the channel had no record and one was created now. */
+  created: boolean;
 }
 
 export interface ArrivalResult {
@@ -152,6 +168,118 @@ export class CallCenter implements DispatchObserver {
         return call;
       }
       return this.queue(call, category, call.language, reason);
+    });
+  }
+
+  // --------------------------------------------------------------- take-up
+
+  /**
+   * A channel found in the Stasis app after a restart or a WebSocket gap.
+   * `bridged`: it talks with another leg in a mixing bridge. Decides what the
+   * caller gets: keep waiting with its place (`wait`: queued, or queued now
+   * as general when it was mid-IVR or had no record), stay in conversation
+   * (`bridged`), the dialplan's fail-safe (queue unreachable, or a record
+   * that already ended), or `hangup` (its operator left during the gap).
+   * Idempotent: taking up the same channel twice changes nothing more.
+   */
+  async takeUp(incoming: IncomingCall, seen: { bridged: boolean }): Promise<TakeUpResult> {
+    const { call: found, created } = await this.locks.run(`channel:${incoming.channelId}`, async () => {
+      const existing = await this.deps.store.findByChannel(incoming.channelId);
+      if (existing) return { call: existing, created: false };
+      const now = this.deps.clock.now();
+      const call: CallRecord = {
+        id: newId('call'),
+        backend: incoming.backend,
+        callerNumber: incoming.callerNumber,
+        dialedNumber: incoming.dialedNumber,
+        channelId: incoming.channelId,
+        state: 'new',
+        language: this.deps.menu.defaultLanguage,
+        createdAt: now,
+        updatedAt: now,
+        ...(incoming.pbxUniqueId ? { pbxUniqueId: incoming.pbxUniqueId } : {}),
+      };
+      await this.deps.store.createCall(call, {
+        at: now,
+        type: 'call.created',
+        actor: { kind: 'pbx' },
+        data: { backend: call.backend, dialedNumber: call.dialedNumber, channelId: call.channelId, takenUp: true },
+      });
+      this.log(call).warn('a channel in the app had no record: recorded now and queued as general', { channelId: call.channelId });
+      return { call, created: true };
+    });
+    return this.locks.run(found.id, async () => {
+      const call = await this.requireCall(found.id);
+      const done = (c: CallRecord, action: TakeUpAction): TakeUpResult => ({ call: c, action, created });
+      try {
+        switch (call.state) {
+          case 'new':
+          case 'in_ivr':
+            this.ivr.delete(call.id);
+            return done(await this.queue(call, GENERAL_CATEGORY, call.language, created ? 'taken_up_unknown' : 'taken_up_mid_ivr'), 'wait');
+          case 'queued':
+          case 'offered':
+            await this.enqueue(call);
+            await this.deps.store.appendEvent(call.id, { at: this.deps.clock.now(), type: 'call.taken_up', actor: SYSTEM, data: { state: call.state } });
+            return done(call, 'wait');
+          case 'connected':
+            if (seen.bridged) {
+              await this.deps.store.appendEvent(call.id, { at: this.deps.clock.now(), type: 'call.taken_up', actor: SYSTEM, data: { state: call.state } });
+              return done(call, 'bridged');
+            }
+            // The operator's leg ended while nobody listened.
+            await this.endConnected(call, this.deps.clock.now(), { kind: 'pbx' }, { reason: 'operator leg gone during the gap' });
+            return done(call, 'hangup');
+          case 'ended':
+            return done(call, 'failsafe');
+        }
+      } catch (err) {
+        if (!(err instanceof UnavailableError)) throw err;
+        return done((await this.deps.store.getCall(call.id)) ?? call, 'failsafe');
+      }
+    });
+  }
+
+  /** Calls of one back end not ended yet (take-up compares them with the PBX's channels). */
+  async activeCalls(backend: CallBackend): Promise<CallRecord[]> {
+    return (await this.deps.store.findActive()).filter((c) => c.backend === backend);
+  }
+
+  /**
+   * A call in the store whose channel no longer exists (it ended while no
+   * instance listened). Ends it with the reason that fits where it was.
+   */
+  async channelGone(callId: string): Promise<void> {
+    const call = await this.deps.store.getCall(callId);
+    if (!call || call.state === 'ended') return;
+    if (call.state === 'offered') {
+      // The ring belonged to a dead instance: mark the caller gone so its lease ends as abandoned.
+      await this.deps.dispatch.abandon(callId).catch((err: unknown) => this.log(call).warn('could not mark the caller gone', { error: errorMessage(err) }));
+      await this.locks.run(callId, async () => {
+        const c = await this.deps.store.getCall(callId);
+        if (c && c.state !== 'ended') await this.abandonInQueue(c, this.deps.clock.now(), { reason: 'channel gone while siaga112 was away' });
+      });
+      return;
+    }
+    await this.callerHungUp(callId, { reason: 'channel gone while siaga112 was away' });
+  }
+
+  /**
+   * The call could not be queued (Redis unreachable): the adapter hands the
+   * caller to the dialplan's fail-safe, where operators answer directly.
+   */
+  async handedToFailsafe(callId: string, data: Record<string, unknown> = {}): Promise<void> {
+    await this.locks.run(callId, async () => {
+      const call = await this.deps.store.getCall(callId);
+      if (!call || call.state === 'ended') return;
+      this.ivr.delete(callId);
+      const at = this.deps.clock.now();
+      if (call.state === 'in_ivr') {
+        const queued = await this.transition(call, 'queued', { at, actor: SYSTEM, category: GENERAL_CATEGORY, priority: categoryPriority(this.deps.menu, GENERAL_CATEGORY), data: { reason: 'failsafe' } });
+        await this.transition(queued, 'ended', { at, actor: SYSTEM, endReason: 'transferred', data: { ...data, failsafe: true } });
+        return;
+      }
+      await this.transition(call, 'ended', { at, actor: SYSTEM, endReason: call.state === 'connected' ? 'failed' : 'transferred', data: { ...data, failsafe: true } });
     });
   }
 
@@ -300,7 +428,11 @@ export class CallCenter implements DispatchObserver {
 
   async onOffered(callId: string, operatorId: string): Promise<void> {
     await this.locks.run(callId, async () => {
-      const call = await this.requireCall(callId);
+      let call = await this.requireCall(callId);
+      if (call.state === 'offered') {
+        // The previous offer's end was never recorded (its instance died): back in the queue first.
+        call = await this.transition(call, 'queued', { at: this.deps.clock.now(), actor: SYSTEM, data: { missedBy: call.operatorId, result: 'lease_expired' } });
+      }
       if (call.state !== 'queued') throw new ConflictError(`call ${callId} is ${call.state}, not waiting: it cannot be offered`, { callId, state: call.state });
       await this.transition(call, 'offered', { at: this.deps.clock.now(), actor: SYSTEM, operatorId });
     });
@@ -319,6 +451,15 @@ export class CallCenter implements DispatchObserver {
       const call = await this.requireCall(callId);
       if (call.state !== 'offered') return;
       await this.transition(call, 'queued', { at: this.deps.clock.now(), actor: SYSTEM, data: { missedBy: operatorId, result } });
+    });
+  }
+
+  /** The dispatcher took an offer back because the instance that rang died. */
+  async onRequeued(callId: string): Promise<void> {
+    await this.locks.run(callId, async () => {
+      const call = await this.deps.store.getCall(callId);
+      if (!call || call.state !== 'offered') return;
+      await this.transition(call, 'queued', { at: this.deps.clock.now(), actor: SYSTEM, data: { missedBy: call.operatorId, result: 'lease_expired' } });
     });
   }
 
@@ -448,7 +589,7 @@ export class CallCenter implements DispatchObserver {
 
   private async enqueue(call: CallRecord): Promise<void> {
     try {
-      await this.deps.dispatch.enqueue({
+      const work = this.deps.dispatch.enqueue({
         callId: call.id,
         category: call.category ?? GENERAL_CATEGORY,
         priority: call.priority ?? categoryPriority(this.deps.menu, GENERAL_CATEGORY),
@@ -456,10 +597,38 @@ export class CallCenter implements DispatchObserver {
         callerNumber: call.callerNumber,
         queuedAt: call.queuedAt ?? this.deps.clock.now(),
       });
+      await this.withinQueueTimeout(call, work);
     } catch (err) {
       await this.deps.store.appendEvent(call.id, { at: this.deps.clock.now(), type: 'queue.unavailable', actor: SYSTEM, data: { error: errorMessage(err) } });
       throw new UnavailableError('queue', `call ${call.id} could not be queued: ${errorMessage(err)}`, { cause: err });
     }
+  }
+
+  /**
+   * The Redis client queues commands while Redis is down and would never
+   * answer: give up after queueTimeoutMs. When the late enqueue lands after
+   * all, it is taken back out (the caller went to the fail-safe meanwhile).
+   */
+  private withinQueueTimeout(call: CallRecord, work: Promise<void>): Promise<void> {
+    const ms = this.deps.queueTimeoutMs ?? 4000;
+    return new Promise<void>((resolve, reject) => {
+      let late = false;
+      const timer = this.deps.clock.setTimer(ms, () => {
+        late = true;
+        reject(new Error(`the queue did not answer within ${ms} ms`));
+      });
+      work.then(
+        () => {
+          timer.cancel();
+          if (!late) return resolve();
+          this.deps.dispatch.abandon(call.id).catch(() => undefined);
+        },
+        (err: unknown) => {
+          timer.cancel();
+          if (!late) reject(err);
+        },
+      );
+    });
   }
 
   private async abandonInQueue(call: CallRecord, at: number, data: Record<string, unknown>): Promise<void> {

@@ -14,7 +14,8 @@ export function dispatchPortFor(dispatchOrGetter: Dispatch | (() => Dispatch)): 
   const d = (): Dispatch => (typeof dispatchOrGetter === 'function' ? dispatchOrGetter() : dispatchOrGetter);
   return {
     async enqueue(entry: QueueEntry): Promise<void> {
-      await d().enqueue({ ...entry });
+      // Idempotent (the port promises it): a call taken up again keeps its place.
+      await d().ensureQueued({ ...entry });
     },
     async abandon(callId: string) {
       try {
@@ -38,14 +39,17 @@ export function dispatchPortFor(dispatchOrGetter: Dispatch | (() => Dispatch)): 
  * centre itself started (a caller leaving the queue, a call ending) are
  * already recorded there and are not recorded twice.
  */
-export function queueObserverFor(center: AppDispatchObserver, logger: Logger): QueueDispatchObserver {
+export function queueObserverFor(center: AppDispatchObserver & { onRequeued?(callId: string): Promise<void> }, logger: Logger): QueueDispatchObserver {
   return {
     onQueued: async () => undefined,
     onOffered: (e) => center.onOffered(e.callId, e.operatorId),
     onAnswered: (e) => center.onAnswered(e.callId, e.operatorId),
     onMissed: (e) => center.onMissed(e.callId, e.operatorId, e.result),
     onRequeued: async (e) => {
-      if (e.reason === 'lease_expired') logger.warn('offer lease expired: call back in the queue with its place', { callId: e.callId });
+      if (e.reason !== 'lease_expired') return;
+      logger.warn('offer lease expired: call back in the queue with its place', { callId: e.callId });
+      // The instance that rang died: its record still says offered.
+      await center.onRequeued?.(e.callId);
     },
     // 'queue': CallCenter.callerHungUp asked for it and records it itself.
     onAbandoned: async (e) => {

@@ -37,6 +37,7 @@ import { createCallStore } from '../store';
 import { CallCenter } from './call-center';
 import { DemoOperators } from './demo-operators';
 import { dispatchPortFor, queueObserverFor } from './dispatch-bridge';
+import { AppLease } from '../ha/app-lease';
 
 export interface ServiceOptions {
   clock?: Clock;
@@ -49,6 +50,12 @@ export interface ServiceOptions {
   demoRobots?: string[];
   /** Extra routers to mount (tests). */
   routers?: Router[];
+  /**
+   * Active/standby on one PBX: the ARI app is connected only while this
+   * instance holds a lease in Redis. Default on in asterisk mode, off
+   * otherwise; `false` turns it off.
+   */
+  lease?: false | { ttlMs?: number; renewMs?: number };
 }
 
 /** A running siaga112. */
@@ -67,6 +74,8 @@ export interface Service {
   simulator?: Simulator;
   asterisk?: AsteriskBackend;
   twilio?: TwilioBackend;
+  /** The ARI app lease (asterisk mode with the lease on). */
+  lease?: AppLease;
   stop(): Promise<void>;
 }
 
@@ -150,6 +159,9 @@ export async function startService(config: AppConfig, options: ServiceOptions = 
         .catch((err: unknown) => logger.warn('softphone state not applied', { operatorId, registered, error: errorMessage(err) }));
     };
 
+    const leaseOption = options.lease ?? (config.mode === 'asterisk' ? {} : false);
+    const leaseTtlMs = leaseOption ? (leaseOption.ttlMs ?? 6000) : 6000;
+    let lease: AppLease | undefined;
     let simulator: Simulator | undefined;
     let ringer: OperatorRinger;
     let waiting: WaitingCallerControl;
@@ -179,6 +191,10 @@ export async function startService(config: AppConfig, options: ServiceOptions = 
         maskCallerNumbers: config.service.maskCallerNumbers,
         operators,
         onSoftphone: softphoneChanged,
+        onReplaced: () => {
+          logger.error('ARI app taken over by another connection: standing by');
+          void lease?.yieldFor(Math.max(10_000, leaseTtlMs * 3));
+        },
       });
       asterisk = backend;
       ringer = backend.telephony;
@@ -187,6 +203,8 @@ export async function startService(config: AppConfig, options: ServiceOptions = 
       readiness.push({
         name: 'pbx',
         check: async () => {
+          // A standby holds no PBX link on purpose.
+          if (lease && !lease.isHeld) return;
           const status = backend.status();
           if (!status.ari) throw new Error('ARI WebSocket not connected');
           if (status.ami === false) throw new Error('AMI not connected');
@@ -209,6 +227,14 @@ export async function startService(config: AppConfig, options: ServiceOptions = 
     for (const operator of operators) {
       await dispatch.operators.define(operator);
       await store.upsertOperator(operator);
+    }
+    if (asterisk) {
+      // Operators are rung only once the PBX is connected and its calls taken up.
+      const backend = asterisk;
+      await dispatch.setDispatching(false);
+      backend.telephony.onReady((ready) => {
+        void dispatch!.setDispatching(ready).catch((err: unknown) => logger.warn('dispatching not switched', { ready, error: errorMessage(err) }));
+      });
     }
     if (twilio) await twilio.start();
     await dispatch.start();
@@ -261,7 +287,42 @@ export async function startService(config: AppConfig, options: ServiceOptions = 
       const scenario = options.demoScenario === undefined ? path.join(ROOT, 'config/sim/demo.yaml') : options.demoScenario;
       if (scenario) simulator.control.runScenario(scenario);
     }
-    if (asterisk) await asterisk.start();
+    if (asterisk && leaseOption) {
+      const backend = asterisk;
+      const leaseRedis = new Redis(config.redis.url, { maxRetriesPerRequest: 1, commandTimeout: 2000, enableOfflineQueue: false });
+      leaseRedis.on('error', () => undefined);
+      let connecting: Promise<void> | undefined;
+      lease = new AppLease({
+        redis: leaseRedis,
+        key: `siaga112:ha:ari-app:${config.asterisk.ari.app}`,
+        holder: `${config.service.instanceId ?? 'siaga112'}#${process.pid}#${Math.random().toString(36).slice(2, 10)}`,
+        clock,
+        logger,
+        ttlMs: leaseOption.ttlMs,
+        renewMs: leaseOption.renewMs,
+        onChange: (held) => {
+          if (held) {
+            connecting = backend.start().catch((err: unknown) => void logger.error('ARI connect failed', { error: errorMessage(err) }));
+          } else {
+            void dispatch!.setDispatching(false);
+            void backend.stop();
+          }
+        },
+      });
+      // Graceful stop: close the app first, then let the lease go so the standby takes over at once.
+      stops.push(async () => {
+        await lease!.stop(true);
+        leaseRedis.disconnect();
+      });
+      stops.push(() => backend.stop());
+      // SIGTERM: no new rings first (offers in progress settle), then the app goes, then the lease.
+      stops.push(() => dispatch!.setDispatching(false));
+      await lease.start();
+      if (lease.isHeld) await connecting;
+      else logger.info('standing by: another instance holds the ARI app');
+    } else if (asterisk) {
+      await asterisk.start();
+    }
 
     if (simulator) {
       const robots = new DemoOperators({ dispatch, center, events, clock, logger, robots: options.demoRobots ?? ['op2', 'op3'] });

@@ -1,19 +1,22 @@
 import type { CallCenter } from '../app/call-center';
 import type { Clock, Timer } from '../core/clock';
-import { TelephonyError, errorMessage } from '../core/errors';
+import { TelephonyError, UnavailableError, errorMessage } from '../core/errors';
 import { newId } from '../core/ids';
 import { KeyedMutex } from '../core/keyed-mutex';
 import { callLogger, type Logger } from '../core/logger';
-import type { IvrCommand } from '../domain/ivr/engine';
+import type { IvrCommand, IvrEvent } from '../domain/ivr/engine';
 import { reassurancePrompt, type IvrMenu } from '../domain/ivr/menu';
 import type { CallbackTask } from '../domain/types';
 import type { Offer, OperatorRinger, RingResult, WaitingCallerControl } from '../ports/telephony';
 import { isAllocationFailure, isGone } from './ari/ari-errors';
-import type { AriConnection, AriEvent } from './ari/ari-types';
+import type { AriBridge, AriChannel, AriConnection, AriEvent } from './ari/ari-types';
 import { parseSipLocation } from './location';
 
 /** What the Asterisk adapter asks of the application service. */
-export type AsteriskCallCenter = Pick<CallCenter, 'callArrived' | 'ivrEvent' | 'callerHungUp' | 'operatorHungUp' | 'callFailed' | 'note'>;
+export type AsteriskCallCenter = Pick<
+  CallCenter,
+  'callArrived' | 'ivrEvent' | 'callerHungUp' | 'operatorHungUp' | 'callFailed' | 'note' | 'takeUp' | 'channelGone' | 'handedToFailsafe' | 'activeCalls'
+>;
 
 export interface AsteriskTelephonyDeps {
   ari: AriConnection;
@@ -32,6 +35,20 @@ export interface AsteriskTelephonyDeps {
   mohClass?: string;
   /** Extra time past the ring timeout before a ring is settled by force. @defaultValue 5000 */
   ringMarginMs?: number;
+  /** Dialplan context of the fail-safe (operators answer without siaga112). @defaultValue siaga112-failsafe */
+  failsafeContext?: string;
+  /** Another connection took the ARI app over (ApplicationReplaced): this instance must stand by. */
+  onReplaced?: () => void;
+}
+
+/** What one take-up found and did (logs, tests). */
+export interface TakeUpReport {
+  channels: number;
+  adopted: number;
+  known: number;
+  endedInStore: number;
+  operatorLegsHungUp: number;
+  failsafe: number;
 }
 
 /** appArgs of the channels siaga112 puts into its Stasis app. */
@@ -111,16 +128,345 @@ export class AsteriskTelephony implements OperatorRinger, WaitingCallerControl {
   private readonly softphones = new Map<string, boolean>();
   private readonly mohClass: string;
   private readonly ringMarginMs: number;
+  /** Connected and the view rebuilt from GET /channels: calls can be rung. */
+  private ready = false;
+  private readonly readyHandlers: Array<(ready: boolean) => void> = [];
+  private takeUpRun?: Promise<void>;
+  private takeUpAgain = false;
+  private lastTakeUp?: TakeUpReport;
 
   constructor(private readonly deps: AsteriskTelephonyDeps) {
     this.mohClass = deps.mohClass ?? 'default';
     this.ringMarginMs = deps.ringMarginMs ?? 5000;
     deps.ari.onEvent((event) => this.onEvent(event));
-    // Registrations made while we were not connected send no event: read
-    // the current state on every (re)connection.
+    // Registrations made while we were not connected send no event, and
+    // Asterisk replays no call event of a gap: on every (re)connection read
+    // the softphones and rebuild the view of the calls.
     deps.ari.onConnection((up) => {
-      if (up) void this.syncSoftphones();
+      if (up) {
+        void this.syncSoftphones();
+        this.scheduleTakeUp();
+      } else {
+        this.setReady(false);
+      }
     });
+  }
+
+  /** True when connected and the calls have been taken up: operators may be rung. */
+  get isReady(): boolean {
+    return this.ready;
+  }
+
+  /** Called with true once the calls are taken up after a (re)connection, false when the link drops. */
+  onReady(handler: (ready: boolean) => void): void {
+    this.readyHandlers.push(handler);
+  }
+
+  /** The last take-up's figures. */
+  get lastTakeUpReport(): TakeUpReport | undefined {
+    return this.lastTakeUp;
+  }
+
+  private setReady(ready: boolean): void {
+    if (this.ready === ready) return;
+    this.ready = ready;
+    for (const h of this.readyHandlers) {
+      try {
+        h(ready);
+      } catch (err) {
+        this.deps.logger.error('ready handler failed', { error: errorMessage(err) });
+      }
+    }
+  }
+
+  /** Take-ups never overlap; one asked for while another runs runs right after it. */
+  private scheduleTakeUp(): void {
+    if (this.takeUpRun) {
+      this.takeUpAgain = true;
+      return;
+    }
+    this.takeUpRun = (async () => {
+      do {
+        this.takeUpAgain = false;
+        if (!this.deps.ari.connected) break;
+        try {
+          this.lastTakeUp = await this.takeUp();
+          this.deps.logger.info('calls taken up from the PBX', { ...this.lastTakeUp });
+          if (this.deps.ari.connected) this.setReady(true);
+        } catch (err) {
+          this.deps.logger.error('take-up failed; retrying', { error: errorMessage(err) });
+          await new Promise<void>((resolve) => this.deps.clock.setTimer(1000, resolve));
+          this.takeUpAgain = true;
+        }
+      } while (this.takeUpAgain);
+    })().finally(() => {
+      this.takeUpRun = undefined;
+    });
+  }
+
+  /** Resolves once take-up is done (or after `ms`). */
+  private async whenReady(ms: number): Promise<boolean> {
+    if (this.ready) return true;
+    return new Promise<boolean>((resolve) => {
+      const timer = this.deps.clock.setTimer(ms, () => resolve(this.ready));
+      this.readyHandlers.push((r) => {
+        if (r) {
+          timer.cancel();
+          resolve(true);
+        }
+      });
+    });
+  }
+
+  /**
+   * Forget every call without touching a channel: another instance took
+   * the app (ApplicationReplaced) or this one stands by. The callers stay
+   * where they are in Asterisk; the new holder takes them up.
+   */
+  releaseAll(): void {
+    this.setReady(false);
+    for (const ring of [...this.rings.values()]) ring.settle('failed');
+    for (const leg of [...this.legsByChannel.values()]) this.forget(leg);
+    this.rings.clear();
+    this.bridgedOperators.clear();
+    this.playbacks.clear();
+  }
+
+  // ------------------------------------------------------------- take-up
+
+  /**
+   * Rebuild the view of the calls from the PBX (GET /channels, GET /bridges):
+   * after a restart, a WebSocket gap or a takeover. Every channel of the app
+   * is taken up (none dropped), known calls are reconciled with what
+   * happened during the gap, and calls of the store whose channel is gone
+   * are ended.
+   */
+  async takeUp(): Promise<TakeUpReport> {
+    const report: TakeUpReport = { channels: 0, adopted: 0, known: 0, endedInStore: 0, operatorLegsHungUp: 0, failsafe: 0 };
+    const listedAt = this.deps.clock.now();
+    const [channels, bridges] = await Promise.all([this.deps.ari.listChannels(), this.deps.ari.listBridges()]);
+    const ours = channels.filter((c) => this.appArgs(c) !== undefined);
+    report.channels = ours.length;
+    const byId = new Map(ours.map((c) => [c.id, c]));
+    const bridgeOf = new Map<string, AriBridge>();
+    for (const b of bridges) for (const id of b.channels) bridgeOf.set(id, b);
+    const work: Array<Promise<void>> = [];
+
+    // Rings in progress when the link dropped: the leg answered (it is in the app) or it is gone.
+    for (const ring of [...this.rings.values()]) {
+      const ch = byId.get(ring.channelId);
+      work.push(
+        this.locks.run(ring.leg.channelId, async () => {
+          if (ring.settled) return;
+          if (!ch) {
+            ring.settle('no_answer');
+            return;
+          }
+          if (ch.state === 'Up' && !bridgeOf.has(ch.id)) await this.operatorAnswered(ring);
+        }),
+      );
+    }
+    // Calls this instance knew: reconcile with the gap.
+    for (const leg of [...this.legsByChannel.values()]) {
+      report.known += 1;
+      const ch = byId.get(leg.channelId);
+      work.push(
+        this.locks.run(leg.channelId, async () => {
+          if (ch) await this.reconcile(leg, bridgeOf, byId);
+          else await this.callerLeft(leg, 'gone_during_gap');
+        }),
+      );
+    }
+    await Promise.all(work);
+
+    // Channels nobody here knows: a restart or a takeover. Every one is taken up.
+    const claimedOperatorLegs = new Set<string>([...this.rings.keys(), ...this.bridgedOperators.keys()]);
+    const adoptions: Array<Promise<void>> = [];
+    for (const ch of ours) {
+      const [kind] = this.appArgs(ch) ?? [];
+      if (kind === LEG_OPERATOR || kind === LEG_CALLBACK_OPERATOR || kind === LEG_CALLBACK_CALLEE) continue;
+      if (this.legsByChannel.has(ch.id)) continue;
+      const bridge = bridgeOf.get(ch.id);
+      const partner = bridge && bridge.bridge_type === 'mixing' ? bridge.channels.find((id) => id !== ch.id && byId.has(id)) : undefined;
+      if (partner) claimedOperatorLegs.add(partner);
+      report.adopted += 1;
+      adoptions.push(
+        this.locks
+          .run(ch.id, () => this.adopt(ch, bridge, partner, report))
+          .catch((err: unknown) => void this.deps.logger.error('a call could not be taken up', { channelId: ch.id, error: errorMessage(err) })),
+      );
+    }
+    await Promise.all(adoptions);
+
+    // Operator legs of rings nobody settles any more (a dead instance's, or answered during the gap for a call gone).
+    for (const ch of ours) {
+      const [kind] = this.appArgs(ch) ?? [];
+      if (kind !== LEG_OPERATOR) continue;
+      const leg = this.bridgedOperators.get(ch.id);
+      if (this.rings.has(ch.id) || (leg && leg.phase === 'bridged')) continue;
+      report.operatorLegsHungUp += 1;
+      await this.hangupQuietly(ch.id);
+    }
+    // Our bridges left empty (their calls ended while nobody listened).
+    for (const b of bridges) {
+      if (!/^(hold|mix)-/.test(b.id)) continue;
+      const live = b.channels.some((id) => byId.has(id));
+      const used = [...this.legsByChannel.values()].some((l) => l.holdBridgeId === b.id || l.mixBridgeId === b.id);
+      if (!live && !used) await this.destroyQuietly(b.id);
+    }
+    // Calls in the store whose channel is gone: ended, never left active forever.
+    for (const call of await this.deps.callCenter.activeCalls('asterisk')) {
+      if (call.createdAt > listedAt || !call.channelId || byId.has(call.channelId) || this.legsByChannel.has(call.channelId)) continue;
+      report.endedInStore += 1;
+      await this.deps.callCenter.channelGone(call.id).catch((err: unknown) => this.deps.logger.warn('could not end a call whose channel is gone', { callId: call.id, error: errorMessage(err) }));
+    }
+    return report;
+  }
+
+  /** Stasis arguments of a channel in this app (`[]` when none), undefined when it is not in the app. */
+  private appArgs(ch: AriChannel): string[] | undefined {
+    const d = ch.dialplan;
+    if (!d || d.app_name !== 'Stasis' || typeof d.app_data !== 'string') return undefined;
+    const [app, ...args] = d.app_data.split(',');
+    return app === this.deps.app ? args : undefined;
+  }
+
+  /** A channel this instance did not know: find or create its record and carry on from where it is. */
+  private async adopt(ch: AriChannel, bridge: AriBridge | undefined, partner: string | undefined, report: TakeUpReport): Promise<void> {
+    if (this.legsByChannel.has(ch.id)) return;
+    const args = this.appArgs(ch) ?? [];
+    const result = await this.deps.callCenter.takeUp(
+      {
+        backend: 'asterisk',
+        channelId: ch.id,
+        callerNumber: ch.caller?.number || 'unknown',
+        dialedNumber: args[1] || ch.dialplan?.exten || '112',
+        pbxUniqueId: ch.id,
+      },
+      { bridged: !!partner },
+    );
+    const call = result.call;
+    const leg: CallerLeg = {
+      channelId: ch.id,
+      callId: call.id,
+      callerNumber: call.callerNumber,
+      language: call.language,
+      phase: 'queued',
+      log: callLogger(this.deps.logger, call.id, { number: call.callerNumber, mask: this.deps.maskCallerNumbers }),
+    };
+    this.legsByChannel.set(ch.id, leg);
+    this.legsByCall.set(call.id, leg);
+    leg.log.info('call taken up', { action: result.action, state: call.state, created: result.created });
+    switch (result.action) {
+      case 'bridged':
+        leg.phase = 'bridged';
+        leg.mixBridgeId = bridge?.id;
+        leg.operatorChannelId = partner;
+        if (partner) this.bridgedOperators.set(partner, leg);
+        return;
+      case 'wait':
+        if (ch.state !== 'Up') await this.deps.ari.answer(ch.id).catch((err: unknown) => this.ignoreGone(leg, err, 'answer'));
+        if (bridge && bridge.bridge_type === 'holding' && bridge.id === `hold-${call.id}`) {
+          leg.holdBridgeId = bridge.id;
+          // Music may have stopped for a reassurance that ended in the gap.
+          await this.deps.ari.startBridgeMoh(bridge.id, this.mohClass).catch((err: unknown) => this.ignoreGone(leg, err, 'hold music'));
+          return;
+        }
+        if (bridge) await this.deps.ari.removeFromBridge(bridge.id, ch.id).catch(() => undefined);
+        await this.hold(leg);
+        return;
+      case 'failsafe':
+        report.failsafe += 1;
+        await this.toFailsafe(leg, 'not queued at take-up');
+        return;
+      case 'hangup':
+        this.forget(leg);
+        await this.hangupQuietly(ch.id);
+        return;
+    }
+  }
+
+  /** A call this instance knew, after a gap in the events. */
+  private async reconcile(leg: CallerLeg, bridgeOf: Map<string, AriBridge>, byId: Map<string, AriChannel>): Promise<void> {
+    if (leg.phase === 'ended') return;
+    if (leg.phase === 'bridged') {
+      if (!leg.operatorChannelId || !byId.has(leg.operatorChannelId)) await this.operatorLeft(leg, 'gone_during_gap');
+      return;
+    }
+    if (leg.phase === 'ivr') {
+      // Digits and prompt ends of the gap are lost: the menu cannot go on. Queue as general.
+      leg.digitTimer?.cancel();
+      leg.digitTimer = undefined;
+      if (leg.prompt) {
+        this.playbacks.delete(leg.prompt.playbackId);
+        await this.deps.ari.stopPlayback(leg.prompt.playbackId).catch(() => undefined);
+        leg.prompt = undefined;
+      }
+      const result = await this.deps.callCenter.takeUp(
+        { backend: 'asterisk', channelId: leg.channelId, callerNumber: leg.callerNumber, dialedNumber: '112' },
+        { bridged: false },
+      );
+      if (result.action === 'failsafe') return this.toFailsafe(leg, 'not queued after the gap');
+      leg.phase = 'queued';
+      leg.language = result.call.language;
+      await this.hold(leg);
+      return;
+    }
+    // Waiting: the end of the `queued` prompt or of a reassurance may have been lost.
+    if (leg.queuedPromptId) {
+      this.playbacks.delete(leg.queuedPromptId);
+      leg.queuedPromptId = undefined;
+    }
+    if (leg.reassurePlaybackId) {
+      this.playbacks.delete(leg.reassurePlaybackId);
+      leg.reassurePlaybackId = undefined;
+    }
+    if (leg.holdBridgeId && bridgeOf.get(leg.channelId)?.id === leg.holdBridgeId) {
+      await this.deps.ari.startBridgeMoh(leg.holdBridgeId, this.mohClass).catch((err: unknown) => this.ignoreGone(leg, err, 'hold music'));
+    } else if (!leg.ring) {
+      leg.holdBridgeId = undefined;
+      await this.hold(leg);
+    }
+  }
+
+  /**
+   * The caller cannot be queued (Redis unreachable) or has nothing left
+   * here: hand it to the dialplan's fail-safe, where operators answer
+   * directly. Never leave a caller waiting for nothing.
+   */
+  private async toFailsafe(leg: CallerLeg, reason: string): Promise<void> {
+    if (leg.phase === 'ended') return;
+    const context = this.deps.failsafeContext ?? 'siaga112-failsafe';
+    leg.handedOff = true;
+    if (leg.prompt) {
+      this.playbacks.delete(leg.prompt.playbackId);
+      await this.deps.ari.stopPlayback(leg.prompt.playbackId).catch(() => undefined);
+    }
+    await this.leaveHold(leg);
+    try {
+      await this.deps.ari.continueInDialplan(leg.channelId, context, 's', 1);
+    } catch (err) {
+      leg.handedOff = false;
+      if (isGone(err)) return this.callerLeft(leg, 'gone');
+      leg.log.error('fail-safe hand-off failed', { error: errorMessage(err) });
+      throw err;
+    }
+    this.forget(leg);
+    leg.log.warn('caller handed to the dialplan fail-safe', { reason, context });
+    await this.deps.callCenter.handedToFailsafe(leg.callId, { reason, context });
+  }
+
+  /** Feed the IVR and carry out its commands; a queue that cannot be reached sends the caller to the fail-safe. */
+  private async ivrStep(leg: CallerLeg, event: IvrEvent): Promise<void> {
+    let commands: IvrCommand[];
+    try {
+      commands = await this.deps.callCenter.ivrEvent(leg.callId, event);
+    } catch (err) {
+      if (!(err instanceof UnavailableError)) throw err;
+      await this.toFailsafe(leg, errorMessage(err));
+      return;
+    }
+    await this.execute(leg, commands);
   }
 
   /** Read every PJSIP endpoint's state and report the ones that changed. */
@@ -187,7 +533,9 @@ export class AsteriskTelephony implements OperatorRinger, WaitingCallerControl {
         return;
       }
       case 'ApplicationReplaced':
-        this.deps.logger.error('another connection took over the ARI app: this instance no longer receives calls', { app: this.deps.app });
+        this.deps.logger.error('another connection took over the ARI app: this instance stands by', { app: this.deps.app });
+        this.releaseAll();
+        this.deps.onReplaced?.();
         return;
       default:
         return;
@@ -345,7 +693,7 @@ export class AsteriskTelephony implements OperatorRinger, WaitingCallerControl {
         if (command.type === 'play' && leg.phase === 'ivr' && leg.prompt) {
           // A prompt that cannot play must not stall the menu: treat it as finished.
           leg.prompt = undefined;
-          await this.execute(leg, await this.deps.callCenter.ivrEvent(leg.callId, { type: 'prompt_finished', promptId: command.promptId }));
+          await this.ivrStep(leg, { type: 'prompt_finished', promptId: command.promptId });
         }
       }
     }
@@ -387,7 +735,7 @@ export class AsteriskTelephony implements OperatorRinger, WaitingCallerControl {
           this.serial(leg.channelId, async (l) => {
             if (l.phase !== 'ivr' || l.digitTimer === undefined) return;
             l.digitTimer = undefined;
-            await this.execute(l, await this.deps.callCenter.ivrEvent(l.callId, { type: 'input_timeout' }));
+            await this.ivrStep(l, { type: 'input_timeout' });
           });
         });
         return;
@@ -415,7 +763,7 @@ export class AsteriskTelephony implements OperatorRinger, WaitingCallerControl {
     }
     leg.digitTimer?.cancel();
     leg.digitTimer = undefined;
-    await this.execute(leg, await this.deps.callCenter.ivrEvent(leg.callId, { type: 'digit', digit }));
+    await this.ivrStep(leg, { type: 'digit', digit });
   }
 
   private onPlaybackFinished(playbackId: string, state: string): void {
@@ -427,7 +775,7 @@ export class AsteriskTelephony implements OperatorRinger, WaitingCallerControl {
         const promptId = leg.prompt.promptId;
         leg.prompt = undefined;
         if (state === 'failed') leg.log.warn('prompt failed to play', { promptId });
-        await this.execute(leg, await this.deps.callCenter.ivrEvent(leg.callId, { type: 'prompt_finished', promptId }));
+        await this.ivrStep(leg, { type: 'prompt_finished', promptId });
       } else if (leg.queuedPromptId === playbackId) {
         leg.queuedPromptId = undefined;
         if (leg.phase === 'queued') await this.hold(leg);
@@ -502,6 +850,8 @@ export class AsteriskTelephony implements OperatorRinger, WaitingCallerControl {
   // --------------------------------------------------------------- ringing
 
   async ring(offer: Offer): Promise<RingResult> {
+    // Right after a (re)connection the calls are being taken up: a call not known yet may still be there.
+    if (!this.legsByCall.has(offer.callId) && !this.ready) await this.whenReady(this.ringMarginMs);
     const leg = this.legsByCall.get(offer.callId);
     if (!leg || leg.phase === 'ended') return 'caller_gone';
     let settle!: (r: RingResult) => void;

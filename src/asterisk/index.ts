@@ -28,6 +28,8 @@ export interface AsteriskBackendDeps {
   operators: ReadonlyArray<OperatorAccount>;
   /** A softphone registered or unregistered (from ARI endpoint events and AMI ContactStatus/PeerStatus), by operator id. */
   onSoftphone?: (operatorId: string, registered: boolean) => void;
+  /** Another connection took the ARI app over (ApplicationReplaced); the ARI link is already closed. */
+  onReplaced?: () => void;
 }
 
 export interface AsteriskBackend {
@@ -39,9 +41,10 @@ export interface AsteriskBackend {
   dialplan?: DialplanAdmin;
   /** Connect ARI (and AMI); resolves once both are connected the first time. They reconnect forever on their own. */
   start(): Promise<void>;
+  /** Close ARI and AMI without touching any call (the callers stay in Asterisk for whoever connects next). */
   stop(): Promise<void>;
-  /** For /readyz. */
-  status(): { ari: boolean; ami: boolean | 'not_configured' };
+  /** For /readyz. `ready`: connected and the calls taken up (operators may be rung). */
+  status(): { ari: boolean; ami: boolean | 'not_configured'; ready: boolean };
 }
 
 /** Build the Asterisk back end from configuration (asterisk.*). */
@@ -68,6 +71,10 @@ export function createAsteriskBackend(deps: AsteriskBackendDeps): AsteriskBacken
     outboundContext: config.outboundContext,
     maskCallerNumbers: deps.maskCallerNumbers,
     onSoftphone: softphone,
+    onReplaced: () => {
+      // Stop at once: ari-client would otherwise reconnect and take the app back.
+      void ari.stop().then(() => deps.onReplaced?.());
+    },
   });
 
   let ami: AsteriskManagerLink | undefined;
@@ -90,9 +97,10 @@ export function createAsteriskBackend(deps: AsteriskBackendDeps): AsteriskBacken
     },
     async stop() {
       await Promise.all([ari.stop(), ami?.stop()]);
+      telephony.releaseAll();
     },
     status() {
-      return { ari: ari.connected, ami: ami ? ami.connected : 'not_configured' };
+      return { ari: ari.connected, ami: ami ? ami.connected : 'not_configured', ready: telephony.isReady };
     },
   };
 }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Clock, Timer } from '../core/clock';
 import { ConflictError, NotFoundError, ValidationError, errorMessage } from '../core/errors';
@@ -65,6 +66,18 @@ export interface Dispatch {
   /** Stop and close connections. `crash: true` walks away from offers in progress (tests: a dying instance). */
   stop(options?: { crash?: boolean }): Promise<void>;
   enqueue(call: NewWaitingCall): Promise<WaitingCall>;
+  /**
+   * Idempotent enqueue (restart take-up, retries): a call already queued or
+   * offered keeps its place (its job is put back if it went missing or was
+   * left active by a dead dispatcher, and this instance tracks its waiting
+   * timers); a connected call is left alone; otherwise it is enqueued.
+   */
+  ensureQueued(call: NewWaitingCall): Promise<'queued' | 'kept' | 'connected'>;
+  /**
+   * Pause or resume this instance's dispatch rounds (an instance that does
+   * not hold the PBX cannot ring operators). Queue, pool and sweeps go on.
+   */
+  setDispatching(on: boolean): Promise<void>;
   /** The caller hung up before an operator answered. 'queue': it was waiting; 'ringing': an offer settles it. */
   abandon(callId: string): Promise<'queue' | 'ringing'>;
   /** A connected call ended: its operator goes to wrap-up. */
@@ -119,6 +132,7 @@ export function createDispatch(options: DispatchOptions): Dispatch {
   const wrapTimers = new Map<string, Timer>();
   let sweepTimer: Timer | undefined;
   let started = false;
+  let dispatching = true;
 
   const freed = (c: OperatorChange): void => {
     if (!c.free) return;
@@ -206,7 +220,7 @@ export function createDispatch(options: DispatchOptions): Dispatch {
       sub.on('message', (_channel: string, from: string) => {
         if (from !== wakeId) dispatcher.kick();
       });
-      dispatcher.start();
+      if (dispatching) dispatcher.start();
       scheduleSweep();
       void sweep().catch((err) => logger.warn('sweep failed', { err: errorMessage(err) }));
     },
@@ -221,6 +235,36 @@ export function createDispatch(options: DispatchOptions): Dispatch {
       sub.disconnect();
       await queue.close().catch(() => undefined);
       redis.disconnect();
+    },
+
+    async ensureQueued(input) {
+      const call = validateCall(input, clock.now());
+      const [state, jobId] = await redis.hmget(keys.call(call.callId), 'state', 'jobId');
+      if (state === 'connected') return 'connected';
+      if ((state === 'queued' || state === 'offered') && jobId) {
+        const job = await Job.fromId<WaitingCall>(queue.queue, jobId);
+        if (!job) {
+          // The ledger says it waits but its job is gone: add it again under the same id (same place).
+          await queue.add({ ...call, queuedAt: Number(jobId.slice(0, jobId.indexOf('-'))) || call.queuedAt });
+        } else if (state === 'queued' && (await job.getState()) === 'active') {
+          // Fetched by a dispatcher that died before binding it: nobody would ever put it back.
+          await queue.putBack(job).catch((err) => logger.warn('could not put a stranded job back', { callId: call.callId, err: errorMessage(err) }));
+        }
+        timers.untrack(call.callId);
+        timers.track(call);
+        dispatcher.kick();
+        ctx.wakeAll();
+        return 'kept';
+      }
+      await this.enqueue(call);
+      return 'queued';
+    },
+
+    async setDispatching(on) {
+      dispatching = on;
+      if (!started) return;
+      if (on) dispatcher.start();
+      else await dispatcher.stop();
     },
 
     async enqueue(input) {

@@ -23,7 +23,7 @@ describe('createAsteriskBackend', function () {
     const ari = { url: 'http://127.0.0.1:8088', user: 'u', password: 'p' };
     expect(() => createAsteriskBackend({ ...base, config: configSchema.shape.asterisk.parse({ ari, ami: { host: '127.0.0.1' } }) })).to.throw(ConfigError, /ASTERISK_AMI_USER/);
     const ok = createAsteriskBackend({ ...base, config: configSchema.shape.asterisk.parse({ ari }) });
-    expect(ok.status()).to.deep.equal({ ari: false, ami: 'not_configured' });
+    expect(ok.status()).to.deep.equal({ ari: false, ami: 'not_configured', ready: false });
   });
 
   it('connects to the PBX and maps softphone events to configured operator ids', async () => {

@@ -4,7 +4,7 @@ import { errorMessage } from '../../core/errors';
 import type { Logger } from '../../core/logger';
 import { CappedBackoff, sleep, withTimeout } from '../timing';
 import { asteriskReason, toTelephonyError } from './ari-errors';
-import type { AriChannel, AriConnection, AriEndpoint, AriEvent, OriginateRequest } from './ari-types';
+import type { AriBridge, AriChannel, AriConnection, AriEndpoint, AriEvent, OriginateRequest } from './ari-types';
 
 // ari-client ships no types: the part siaga112 uses, described here and
 // nowhere else. Operations take one options object and return a promise.
@@ -355,6 +355,13 @@ export class AriClientConnection implements AriConnection {
 
   async listChannels(): Promise<AriChannel[]> {
     const list = await this.call('list channels', 'channels', 'list', {});
-    return Array.isArray(list) ? (list as AriChannel[]).map((c) => ({ id: c.id, name: c.name, state: c.state, caller: c.caller, ...(c.dialplan ? { dialplan: c.dialplan } : {}) })) : [];
+    return Array.isArray(list) ? (list as AriChannel[]).map((c) => ({ id: c.id, name: c.name, state: c.state, caller: c.caller, ...(c.dialplan ? { dialplan: { ...c.dialplan } } : {}) })) : [];
+  }
+
+  async listBridges(): Promise<AriBridge[]> {
+    const list = await this.call('list bridges', 'bridges', 'list', {});
+    return Array.isArray(list)
+      ? (list as AriBridge[]).map((b) => ({ id: b.id, ...(b.name ? { name: b.name } : {}), bridge_type: b.bridge_type, channels: Array.isArray(b.channels) ? [...b.channels] : [] }))
+      : [];
   }
 }

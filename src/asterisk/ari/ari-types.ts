@@ -7,7 +7,15 @@ export interface AriChannel {
   name: string;
   state: string;
   caller: { name: string; number: string };
-  dialplan?: { context: string; exten: string; priority: number };
+  dialplan?: { context: string; exten: string; priority: number; app_name?: string; app_data?: string };
+}
+
+/** A bridge as GET /bridges lists it. */
+export interface AriBridge {
+  id: string;
+  name?: string;
+  bridge_type: string;
+  channels: string[];
 }
 
 export interface AriPlayback {
@@ -83,6 +91,8 @@ export interface AriConnection {
   /** Receive events of an event source, e.g. `endpoint:PJSIP` (softphone registrations). */
   subscribe(eventSource: string): Promise<void>;
   listChannels(): Promise<AriChannel[]>;
+  /** Every bridge (id, type, member channels): what a restart or a WebSocket gap left behind. */
+  listBridges(): Promise<AriBridge[]>;
   /** Endpoints of a technology with their state (`online` = a registered contact). */
   listEndpoints(technology: string): Promise<AriEndpoint[]>;
 }
