@@ -65,4 +65,39 @@ describe('Operator console with a call placed through the PBX simulator (whole s
     expect(pageErrors).to.deep.equal([]);
     await context.close();
   });
+
+  it("the supervisor's wallboard changes when a call placed through the simulator is queued, then answered", async () => {
+    const sim = service.simulator!;
+    sim.control.addEndpoint('op3', { registered: false, behaviour: { kind: 'answer', afterS: 1 } });
+    sim.control.registerEndpoint('op3');
+    await waitUntil('op3 softphone registered', async () => (await service.dispatch.operators.snapshot('op3')).softphoneRegistered);
+    // Nobody is ready: op1 is back in ready after the previous test, so take it off.
+    await service.dispatch.operators.setNotReady('op1', 'break').catch(() => undefined);
+
+    const context = await browser.newContext({ viewport: { width: 1440, height: 1100 }, locale: 'id-ID', timezoneId: 'Asia/Jakarta' });
+    const page = await context.newPage();
+    await page.goto(`${service.url}/wallboard.html`);
+    await page.locator('#username').fill('supervisor');
+    await page.locator('#password').fill(DEMO_PASSWORD);
+    await page.keyboard.press('Enter');
+    await page.locator('#board').waitFor({ state: 'visible', ...T });
+    await page.locator('#live-status[data-status="open"]').waitFor(T);
+    await page.locator('#wb-waiting[data-value="0"]').waitFor(T);
+
+    const channel = sim.control.placeCall({ from: '081277700022', steps: [{ wait: 1.5 }, { dtmf: '1' }] });
+    const call = await waitUntil('queued', async () => {
+      const c = await service.store.findByChannel(channel.id);
+      return c?.state === 'queued' ? c : undefined;
+    });
+    await page.locator('#wb-waiting[data-value="1"]').waitFor(T);
+    await page.locator(`#wb-queue tr[data-call-id="${call.id}"]`).waitFor(T);
+
+    await service.dispatch.operators.login('op3').catch(() => undefined);
+    await service.dispatch.operators.setReady('op3');
+    await page.locator('#wb-waiting[data-value="0"]').waitFor(T);
+    await page.locator('#wb-operators li[data-state="on_call"][data-value="1"]').waitFor(T);
+    expect((await service.store.getCall(call.id))!.state).to.equal('connected');
+    sim.control.callerHangup(channel.id);
+    await context.close();
+  });
 });
