@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { systemClock, type Clock } from '../core/clock';
+import { migratePostgresSideTables } from '../store/side-tables';
 import { ConflictError, NotFoundError, UnavailableError } from '../core/errors';
 import type { Account, AccountPatch, AccountStore, NewAccount, Role, StoredAccount } from '../ports/account-store';
 import { accountFromRow, patchColumns, type AccountRow } from './account-row';
@@ -32,34 +33,12 @@ export class PostgresAccountStore implements AccountStore {
     const pool = new pg.Pool({ connectionString: url, max: 4 });
     const store = new PostgresAccountStore(pool);
     try {
-      await store.migrate(clock.now());
+      await migratePostgresSideTables(pool, { table: 'accounts_migrations', sql: MIGRATIONS, lock: MIGRATION_LOCK }, clock.now());
     } catch (err) {
       await pool.end().catch(() => undefined);
       throw new UnavailableError('postgres', `Cannot prepare the accounts tables: ${(err as Error).message}`, { cause: err });
     }
     return store;
-  }
-
-  private async migrate(now: number): Promise<void> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('begin');
-      await client.query('select pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
-      await client.query('create table if not exists accounts_migrations (version integer primary key, applied_at bigint not null)');
-      const { rows } = await client.query<{ v: number }>('select coalesce(max(version), 0)::int as v from accounts_migrations');
-      const applied = rows[0]?.v ?? 0;
-      for (const [i, sql] of MIGRATIONS.entries()) {
-        if (i + 1 <= applied) continue;
-        await client.query(sql);
-        await client.query('insert into accounts_migrations (version, applied_at) values ($1, $2)', [i + 1, now]);
-      }
-      await client.query('commit');
-    } catch (err) {
-      await client.query('rollback').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
   }
 
   async create(account: NewAccount): Promise<StoredAccount> {

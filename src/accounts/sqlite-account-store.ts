@@ -1,7 +1,6 @@
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
 import { systemClock, type Clock } from '../core/clock';
+import { migrateSqliteSideTables, openDurableSqlite } from '../store/side-tables';
 import { ConflictError, NotFoundError } from '../core/errors';
 import type { Account, AccountPatch, AccountStore, NewAccount, Role, StoredAccount } from '../ports/account-store';
 import { accountFromRow, patchColumns, type AccountRow } from './account-row';
@@ -30,29 +29,9 @@ export class SqliteAccountStore implements AccountStore {
 
   /** Open (creating the directory and file if needed) and migrate. */
   static open(file: string, clock: Clock = systemClock): SqliteAccountStore {
-    if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-    const db = new Database(file);
-    db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = FULL');
-    db.pragma('busy_timeout = 5000');
-    const store = new SqliteAccountStore(db);
-    store.migrate(clock.now());
-    return store;
-  }
-
-  private migrate(now: number): void {
-    this.db.exec('create table if not exists accounts_migrations (version integer primary key, applied_at integer not null)');
-    const run = this.db.transaction(() => {
-      const row = this.db.prepare('select coalesce(max(version), 0) as v from accounts_migrations').get() as { v: number };
-      MIGRATIONS.forEach((sql, i) => {
-        const version = i + 1;
-        if (version <= row.v) return;
-        this.db.exec(sql);
-        this.db.prepare('insert into accounts_migrations (version, applied_at) values (?, ?)').run(version, now);
-      });
-    });
-    // immediate: two processes starting on one file migrate one after the other.
-    run.immediate();
+    const db = openDurableSqlite(file);
+    migrateSqliteSideTables(db, { table: 'accounts_migrations', sql: MIGRATIONS }, clock.now());
+    return new SqliteAccountStore(db);
   }
 
   async create(account: NewAccount): Promise<StoredAccount> {

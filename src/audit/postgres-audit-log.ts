@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { systemClock, type Clock } from '../core/clock';
+import { migratePostgresSideTables } from '../store/side-tables';
 import { UnavailableError } from '../core/errors';
 import type { AuditEntry, AuditLog, NewAuditEntry } from './audit-log';
 import { entryFromRow, pageOf, validateEntry, type AuditRow } from './audit-rows';
@@ -28,34 +29,12 @@ export class PostgresAuditLog implements AuditLog {
     const pool = new pg.Pool({ connectionString: url, max: 2 });
     const log = new PostgresAuditLog(pool);
     try {
-      await log.migrate(clock.now());
+      await migratePostgresSideTables(pool, { table: 'audit_migrations', sql: MIGRATIONS, lock: MIGRATION_LOCK }, clock.now());
     } catch (err) {
       await pool.end().catch(() => undefined);
       throw new UnavailableError('postgres', `Cannot prepare the audit tables: ${(err as Error).message}`, { cause: err });
     }
     return log;
-  }
-
-  private async migrate(now: number): Promise<void> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('begin');
-      await client.query('select pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
-      await client.query('create table if not exists audit_migrations (version integer primary key, applied_at bigint not null)');
-      const { rows } = await client.query<{ v: number }>('select coalesce(max(version), 0)::int as v from audit_migrations');
-      const applied = rows[0]?.v ?? 0;
-      for (const [i, sql] of MIGRATIONS.entries()) {
-        if (i + 1 <= applied) continue;
-        await client.query(sql);
-        await client.query('insert into audit_migrations (version, applied_at) values ($1, $2)', [i + 1, now]);
-      }
-      await client.query('commit');
-    } catch (err) {
-      await client.query('rollback').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
   }
 
   async record(entry: NewAuditEntry): Promise<AuditEntry> {

@@ -1,7 +1,6 @@
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
 import { systemClock, type Clock } from '../core/clock';
+import { migrateSqliteSideTables, openDurableSqlite } from '../store/side-tables';
 import type { AuditEntry, AuditLog, NewAuditEntry } from './audit-log';
 import { entryFromRow, pageOf, validateEntry, type AuditRow } from './audit-rows';
 
@@ -27,27 +26,9 @@ export class SqliteAuditLog implements AuditLog {
   private constructor(private readonly db: Database.Database) {}
 
   static open(file: string, clock: Clock = systemClock): SqliteAuditLog {
-    if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-    const db = new Database(file);
-    db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = FULL');
-    db.pragma('busy_timeout = 5000');
-    const log = new SqliteAuditLog(db);
-    log.migrate(clock.now());
-    return log;
-  }
-
-  private migrate(now: number): void {
-    this.db.exec('create table if not exists audit_migrations (version integer primary key, applied_at integer not null)');
-    const run = this.db.transaction(() => {
-      const row = this.db.prepare('select coalesce(max(version), 0) as v from audit_migrations').get() as { v: number };
-      MIGRATIONS.forEach((sql, i) => {
-        if (i + 1 <= row.v) return;
-        this.db.exec(sql);
-        this.db.prepare('insert into audit_migrations (version, applied_at) values (?, ?)').run(i + 1, now);
-      });
-    });
-    run.immediate();
+    const db = openDurableSqlite(file);
+    migrateSqliteSideTables(db, { table: 'audit_migrations', sql: MIGRATIONS }, clock.now());
+    return new SqliteAuditLog(db);
   }
 
   async record(entry: NewAuditEntry): Promise<AuditEntry> {
