@@ -207,6 +207,7 @@ export async function startService(config: AppConfig, options: ServiceOptions = 
           if (lease && !lease.isHeld) return;
           const status = backend.status();
           if (!status.ari) throw new Error('ARI WebSocket not connected');
+          if (!status.ready) throw new Error('ARI connected; calls are being taken up');
           if (status.ami === false) throw new Error('AMI not connected');
         },
       });
@@ -289,7 +290,7 @@ export async function startService(config: AppConfig, options: ServiceOptions = 
     }
     if (asterisk && leaseOption) {
       const backend = asterisk;
-      const leaseRedis = new Redis(config.redis.url, { maxRetriesPerRequest: 1, commandTimeout: 2000, enableOfflineQueue: false });
+      const leaseRedis = new Redis(config.redis.url, { maxRetriesPerRequest: 1, commandTimeout: 2000 });
       leaseRedis.on('error', () => undefined);
       let connecting: Promise<void> | undefined;
       lease = new AppLease({

@@ -292,7 +292,16 @@ export class AsteriskTelephony implements OperatorRinger, WaitingCallerControl {
       report.adopted += 1;
       adoptions.push(
         this.locks
-          .run(ch.id, () => this.adopt(ch, bridge, partner, report))
+          .run(ch.id, async () => {
+            if (ch.state !== 'Up' && !bridge) {
+              // Not answered yet: it may have just entered the app, its StasisStart on its way. Give it a moment,
+              // then start it like a new call (the IVR from the beginning) unless it is known by then.
+              await new Promise<void>((resolve) => this.deps.clock.setTimer(1000, resolve));
+              if (this.legsByChannel.has(ch.id)) return;
+              if (await this.inbound({ type: 'StasisStart', channel: ch, args: this.appArgs(ch) ?? [] }, ch.id, (this.appArgs(ch) ?? [])[1])) return;
+            }
+            await this.adopt(ch, bridge, partner, report);
+          })
           .catch((err: unknown) => void this.deps.logger.error('a call could not be taken up', { channelId: ch.id, error: errorMessage(err) })),
       );
     }
@@ -592,7 +601,7 @@ export class AsteriskTelephony implements OperatorRinger, WaitingCallerControl {
       this.deps.logger.warn('a channel entered the app with unknown arguments; ignored', { channelId, args: e.args });
       return;
     }
-    this.locked(channelId, () => this.inbound(e, channelId, ref));
+    this.locked(channelId, async () => void (await this.inbound(e, channelId, ref)));
   }
 
   private onChannelLeaving(channelId: string, why: string): void {
@@ -632,8 +641,9 @@ export class AsteriskTelephony implements OperatorRinger, WaitingCallerControl {
 
   // ------------------------------------------------------------ intake, IVR
 
-  private async inbound(e: AriEvent, channelId: string, dialedArg: string | undefined): Promise<void> {
-    if (this.legsByChannel.has(channelId)) return; // a repeated StasisStart
+  /** A new call in the app: record it, answer, start the IVR. False when the channel was already recorded (nothing done). */
+  private async inbound(e: AriEvent, channelId: string, dialedArg: string | undefined): Promise<boolean> {
+    if (this.legsByChannel.has(channelId)) return true; // a repeated StasisStart
     const channel = e.channel!;
     const location = channel.name.startsWith('PJSIP/') ? await this.readLocation(channelId) : undefined;
     const arrival = await this.deps.callCenter.callArrived({
@@ -647,7 +657,7 @@ export class AsteriskTelephony implements OperatorRinger, WaitingCallerControl {
     if (!arrival.created) {
       // Known channel: a duplicate StasisStart, or a call taken up after a restart (issue 6).
       this.deps.logger.info('StasisStart for a call already recorded; not started again', { channelId, callId: arrival.call.id, state: arrival.call.state });
-      return;
+      return false;
     }
     const leg: CallerLeg = {
       channelId,
@@ -662,10 +672,14 @@ export class AsteriskTelephony implements OperatorRinger, WaitingCallerControl {
     try {
       await this.deps.ari.answer(channelId);
     } catch (err) {
-      if (isGone(err)) return this.callerLeft(leg, 'gone_before_answer');
+      if (isGone(err)) {
+        await this.callerLeft(leg, 'gone_before_answer');
+        return true;
+      }
       leg.log.warn('answer failed; going on', { error: errorMessage(err) });
     }
     await this.execute(leg, arrival.commands);
+    return true;
   }
 
   private async readLocation(channelId: string): Promise<ReturnType<typeof parseSipLocation>> {
