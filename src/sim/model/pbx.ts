@@ -47,6 +47,8 @@ interface Channel {
   gone: boolean;
   script?: CallerScript;
   scriptStarted: boolean;
+  /** The scripted talk-time hang-up is scheduled (once per call). */
+  talkScheduled?: boolean;
   origin: 'incoming' | 'originated' | 'created' | 'snoop';
   /** Set on outgoing legs until they answer or fail. */
   dialing?: { app?: string; args: string[]; dialstring: string; reportedDialstring: string; callerId?: string };
@@ -633,6 +635,11 @@ export class Pbx {
         if (ch.state !== 'Up') this.callerHangup(ch.id);
       }, ch);
     }
+    if (script.patience !== undefined) {
+      this.later(script.patience * 1000, () => {
+        if (!ch.talkScheduled) this.callerHangup(ch.id);
+      }, ch);
+    }
     if (script.startWhen === 'enter') this.runSteps(ch);
     return this.snap(ch);
   }
@@ -1075,7 +1082,20 @@ export class Pbx {
       if (ch.stasisApp) this.apps.get(ch.stasisApp)?.bridgeIds.add(b.id);
       this.emit('channel-entered-bridge', { bridge: this.bridgeSnap(b), channel: this.snap(ch) }, [...this.appsForChannel(ch), ...this.appsForBridge(b)]);
     }
-    if (b.type === 'mixing' && b.channels.length >= 2) this.announcePeers(b, true);
+    if (b.type === 'mixing' && b.channels.length >= 2) {
+      this.announcePeers(b, true);
+      this.startTalkTimers(b);
+    }
+  }
+
+  /** Scripted callers in a mixing bridge with someone talk for their `talkTime`, then hang up. */
+  private startTalkTimers(b: Bridge): void {
+    for (const id of b.channels) {
+      const ch = this.channels.get(id);
+      if (!ch || ch.talkScheduled || ch.script?.talkTime === undefined) continue;
+      ch.talkScheduled = true;
+      this.later(ch.script.talkTime * 1000, () => this.callerHangup(ch.id), ch);
+    }
   }
 
   private announcePeers(b: Bridge, connectedLine: boolean): void {
@@ -1145,6 +1165,17 @@ export class Pbx {
 
   channelMoh(channelId: string): void {
     this.controllable(channelId);
+  }
+
+  /**
+   * What the members of a bridge hear now (tests: a waiting caller is never
+   * left in silence): its music on hold class when on, and the ids of the
+   * playbacks queued or playing on it.
+   */
+  bridgeAudio(bridgeId: string): { moh?: string; playbacks: string[] } {
+    const b = this.bridgeOrThrow(bridgeId);
+    const playbacks = [...this.playbacks.values()].filter((p) => p.targetKind === 'bridge' && p.targetId === b.id).map((p) => p.id);
+    return { ...(b.moh ? { moh: b.moh } : {}), playbacks };
   }
 
   // ---------------------------------------------------------------- playbacks

@@ -109,4 +109,12 @@ export interface CallerScript {
   startWhen?: 'answer' | 'enter';
   /** The caller gives up if not answered within this many seconds. */
   abandonAfter?: number;
+  /**
+   * The caller hangs up this many seconds after reaching the Stasis app
+   * unless talking to someone (in a mixing bridge with another channel) by
+   * then: a caller who gives up waiting in the queue.
+   */
+  patience?: number;
+  /** Once in a mixing bridge with another channel, the caller hangs up after this many seconds. */
+  talkTime?: number;
 }

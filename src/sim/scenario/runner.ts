@@ -20,7 +20,17 @@ export function callerScript(c: ScenarioCaller, n: number): CallerScript {
     steps: c.steps,
     startWhen: c.startWhen,
     abandonAfter: c.abandonAfter,
+    patience: pick(c.patience, n, 1),
+    talkTime: pick(c.talkTime, n, 2),
   };
+}
+
+/** A value from a range for caller n: spread evenly, the same on every run. */
+function pick(v: number | [number, number] | undefined, n: number, salt: number): number | undefined {
+  if (v === undefined || typeof v === 'number') return v;
+  // Knuth's multiplicative hash of (n, salt) → a fraction in [0, 1).
+  const h = (Math.imul(n * 4 + salt, 2654435761) >>> 0) / 2 ** 32;
+  return v[0] + (v[1] - v[0]) * h;
 }
 
 /** Applies a scenario to the PBX: sets up endpoints, then places callers on the PBX clock. */

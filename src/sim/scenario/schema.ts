@@ -2,6 +2,8 @@ import { z } from 'zod';
 
 /** Times are seconds (YAML-friendly); fractions allowed. */
 const seconds = z.number().min(0);
+/** Seconds, or [min, max]: each caller gets its own value in the range (repeatable from its sequence number). */
+const secondsOrRange = z.union([seconds, z.tuple([seconds, seconds]).refine(([a, b]) => a <= b, 'expected [min, max] with min <= max')]);
 
 const step = z.union([
   z.strictObject({ wait: seconds }),
@@ -21,6 +23,10 @@ export const callerSchema = z.strictObject({
   steps: z.array(step).default([]),
   startWhen: z.enum(['answer', 'enter']).default('answer'),
   abandonAfter: seconds.optional(),
+  /** Hangs up this long after reaching the app unless talking to someone by then (gives up waiting in the queue). */
+  patience: secondsOrRange.optional(),
+  /** Once bridged with someone (an operator), hangs up after this long. */
+  talkTime: secondsOrRange.optional(),
   /** First call this many seconds after the scenario starts. */
   at: seconds.default(0),
   /** Repeat every N seconds ... */
