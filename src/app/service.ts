@@ -56,6 +56,8 @@ export interface ServiceOptions {
    * otherwise; `false` turns it off.
    */
   lease?: false | { ttlMs?: number; renewMs?: number };
+  /** How long queueing may take before the caller goes to the dialplan's fail-safe (CallCenterDeps.queueTimeoutMs). */
+  queueTimeoutMs?: number;
 }
 
 /** A running siaga112. */
@@ -142,6 +144,7 @@ export async function startService(config: AppConfig, options: ServiceOptions = 
       events,
       agencies,
       maskCallerNumbers: config.service.maskCallerNumbers,
+      ...(options.queueTimeoutMs !== undefined ? { queueTimeoutMs: options.queueTimeoutMs } : {}),
       dialBack: async (task, operatorId) => {
         const endpoint = operators.find((o) => o.id === operatorId)?.endpoint ?? (await accounts.get(operatorId))?.endpoint;
         if (!asterisk || !endpoint) return;

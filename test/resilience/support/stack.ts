@@ -64,6 +64,14 @@ export interface StackOptions {
   inputTimeoutSeconds?: number;
 }
 
+/** How a service child is started: lease timings, queue timeout, whether to wait for READY. */
+export interface ChildServiceOptions {
+  lease?: { ttlMs?: number; renewMs?: number } | false;
+  /** ServiceOptions.queueTimeoutMs (default: the call centre's). */
+  queueTimeoutMs?: number;
+  wait?: boolean;
+}
+
 export interface Stack {
   sim: Simulator;
   redis: PrivateRedis;
@@ -74,7 +82,7 @@ export interface Stack {
   operatorIds: Record<string, string>;
   /** A dispatch client on the shared Redis (never started: it only drives the operator pool). */
   pool: Dispatch;
-  startService(name: string, opts?: { lease?: { ttlMs?: number; renewMs?: number } | false; wait?: boolean }): Promise<ServiceProcess>;
+  startService(name: string, opts?: ChildServiceOptions): Promise<ServiceProcess>;
   /** Wait until GET /readyz answers 200 (PBX connected, calls taken up) or, with `expect: false`, 503. */
   waitReady(proc: ServiceProcess, expect?: boolean, timeoutMs?: number): Promise<void>;
   ready(operator: string): Promise<void>;
@@ -152,7 +160,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     ivrFile,
   });
 
-  async function startService(name: string, o: { lease?: { ttlMs?: number; renewMs?: number } | false; wait?: boolean } = {}): Promise<ServiceProcess> {
+  async function startService(name: string, o: ChildServiceOptions = {}): Promise<ServiceProcess> {
     const log = createWriteStream(path.join(dir, `${name}.log`), { flags: 'a' });
     // node itself (not the tsx wrapper, which runs the program in a second process a SIGKILL would miss).
     const child = spawn(process.execPath, ['--import', 'tsx', CHILD], {
@@ -160,7 +168,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       env: {
         ...process.env,
         SIAGA112_CHILD_CONFIG: JSON.stringify(childConfig(name)),
-        SIAGA112_CHILD_OPTIONS: JSON.stringify({ lease: o.lease ?? { ttlMs: 3000, renewMs: 1000 } }),
+        SIAGA112_CHILD_OPTIONS: JSON.stringify({ lease: o.lease ?? { ttlMs: 3000, renewMs: 1000 }, ...(o.queueTimeoutMs !== undefined ? { queueTimeoutMs: o.queueTimeoutMs } : {}) }),
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
