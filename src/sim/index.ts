@@ -63,7 +63,7 @@ export interface FaultControls {
   delayResponses(ms: number): void;
   /** Send each of the next `n` events twice. */
   duplicateEvents(n: number): void;
-  /** Swap each of the next `n` events with the one after it. */
+  /** Swap each of the next `n` events with the one after it (one with none after it goes out within `ari.faults.reorderMaxHoldMs`). */
   reorderEvents(n: number): void;
   /** Send `msg` verbatim on the app's WebSocket (e.g. an event type ari-client has no model for). */
   injectEvent(app: string, msg: Record<string, unknown>): boolean;

@@ -138,6 +138,25 @@ describe('sim: ARI app semantics and fault controls', function () {
     expect(tap.messages.filter((m) => m.type === 'ChannelDtmfReceived').map((m) => m.digit)).to.deep.equal(['2', '1']);
   });
 
+  it('reorderEvents: an event with none after it is held at most reorderMaxHoldMs, never forever', async function () {
+    const tap = await open();
+    sim.control.faults.reorderEvents(1);
+    // StasisStart is the last event until the app answers: held, it must still arrive.
+    const caller = sim.control.placeCall({ from: '0818' });
+    await flush();
+    expect(tap.types()).to.deep.equal([]);
+    clock.advance(sim.ari.faults.reorderMaxHoldMs - 1);
+    await flush();
+    expect(tap.types()).to.deep.equal([]);
+    clock.advance(1);
+    await until(() => tap.types().length === 1, 2000, 'the held StasisStart');
+    expect(tap.messages[0]).to.include({ type: 'StasisStart' });
+    // Released once: the next event is not preceded by it again.
+    await api('POST', `/channels/${caller.id}/answer`);
+    await flush();
+    expect(tap.types()).to.deep.equal(['StasisStart', 'ChannelStateChange']);
+  });
+
   it('rejects bad credentials with 401 on REST and on the WebSocket', async function () {
     expect((await ariFetch(sim.ariUrl, 'GET', '/channels', { auth: null })).status).to.equal(401);
     let failed = false;

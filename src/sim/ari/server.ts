@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { WebSocket, WebSocketServer } from 'ws';
+import type { Timer } from '../../core/clock';
 import type { PbxEvent } from '../model/events';
 import type { Pbx } from '../model/pbx';
 import { PbxError } from '../model/pbx-error';
@@ -36,6 +37,12 @@ export interface AriFaults {
   duplicateNext: number;
   /** The next N events are each held back and sent after the one that follows. */
   reorderNext: number;
+  /**
+   * A held event goes out after this long (ms of the PBX clock) when no other event follows.
+   * Asterisk may deliver late, never not at all: without a bound a StasisStart held while the
+   * PBX waits for the app's answer would be held forever.
+   */
+  reorderMaxHoldMs: number;
 }
 
 const ROUTES: Route[] = OPERATIONS.filter((op) => op.nickname !== 'eventWebsocket').map((op) => {
@@ -58,7 +65,7 @@ function specificity(r: Route): number {
  */
 export class AriServer {
   readonly pbx: Pbx;
-  readonly faults: AriFaults = { responseDelayMs: 0, duplicateNext: 0, reorderNext: 0 };
+  readonly faults: AriFaults = { responseDelayMs: 0, duplicateNext: 0, reorderNext: 0, reorderMaxHoldMs: 1000 };
   private readonly host: string;
   private port: number;
   private readonly username: string;
@@ -69,7 +76,7 @@ export class AriServer {
   private readonly owners = new Map<string, Session>();
   private readonly sessions = new Set<Session>();
   private refuseUpgradesUntil = 0;
-  private held?: { session: Session; text: string };
+  private held?: { session: Session; text: string; timer: Timer };
   private unsubscribe?: () => void;
   /** Handles /sim/... (the simulator's own control API), set by index.ts. */
   controlHandler?: (method: string, path: string, body: unknown) => Promise<AriResponse> | AriResponse;
@@ -307,7 +314,8 @@ export class AriServer {
     const text = JSON.stringify(msg);
     if (this.faults.reorderNext > 0 && !this.held) {
       this.faults.reorderNext -= 1;
-      this.held = { session, text };
+      const timer = this.pbx.clock.setTimer(this.faults.reorderMaxHoldMs, () => this.releaseHeld());
+      this.held = { session, text, timer };
       return;
     }
     this.raw(session, text);
@@ -315,11 +323,15 @@ export class AriServer {
       this.faults.duplicateNext -= 1;
       this.raw(session, text);
     }
-    if (this.held) {
-      const held = this.held;
-      this.held = undefined;
-      this.raw(held.session, held.text);
-    }
+    this.releaseHeld();
+  }
+
+  private releaseHeld(): void {
+    const held = this.held;
+    if (!held) return;
+    this.held = undefined;
+    held.timer.cancel();
+    this.raw(held.session, held.text);
   }
 
   private raw(session: Session, text: string): void {
