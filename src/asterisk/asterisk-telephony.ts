@@ -78,6 +78,8 @@ interface CallerLeg {
   operatorChannelId?: string;
   /** Left Stasis on purpose (transfer): StasisEnd is not a hang-up. */
   handedOff?: boolean;
+  /** `timestamp|digit` of the last key presses taken: a repeated ChannelDtmfReceived is the same press. */
+  digitsSeen?: string[];
   log: Logger;
 }
 
@@ -523,7 +525,7 @@ export class AsteriskTelephony implements OperatorRinger, WaitingCallerControl {
         if (channelId) this.onChannelDestroyed(channelId, e.cause ?? 0, e.cause_txt);
         return;
       case 'ChannelDtmfReceived':
-        if (channelId && e.digit) this.serial(channelId, (leg) => this.onDigit(leg, e.digit!));
+        if (channelId && e.digit) this.serial(channelId, (leg) => this.onDigit(leg, e.digit!, e.timestamp));
         return;
       case 'PlaybackFinished':
         if (e.playback) this.onPlaybackFinished(e.playback.id, e.playback.state);
@@ -579,6 +581,8 @@ export class AsteriskTelephony implements OperatorRinger, WaitingCallerControl {
   private onStasisStart(e: AriEvent, channelId: string): void {
     const [kind, ref] = e.args ?? [];
     if (kind === LEG_OPERATOR) {
+      // A StasisStart again for an operator already talking (a repeated event) proves nothing: never hang them up for it.
+      if (this.bridgedOperators.has(channelId)) return;
       const ring = this.rings.get(channelId);
       if (!ring) {
         // An operator leg of a ring that already ended (or of another instance's past): not wanted.
@@ -770,7 +774,17 @@ export class AsteriskTelephony implements OperatorRinger, WaitingCallerControl {
     }
   }
 
-  private async onDigit(leg: CallerLeg, digit: string): Promise<void> {
+  private async onDigit(leg: CallerLeg, digit: string, timestamp: string | undefined): Promise<void> {
+    // Asterisk sends each key press once, stamped to the millisecond: the same digit at the same
+    // time again is a repeated event (a fault), not a second press.
+    if (timestamp) {
+      const key = `${timestamp}|${digit}`;
+      if (leg.digitsSeen?.includes(key)) {
+        leg.log.warn('repeated DTMF event ignored', { digit, timestamp });
+        return;
+      }
+      leg.digitsSeen = [...(leg.digitsSeen ?? []).slice(-7), key];
+    }
     if (leg.phase !== 'ivr') {
       leg.log.debug('digit outside the IVR ignored', { digit });
       return;
@@ -922,6 +936,8 @@ export class AsteriskTelephony implements OperatorRinger, WaitingCallerControl {
 
   private async operatorAnswered(ring: RingAttempt): Promise<void> {
     const leg = ring.leg;
+    // The same leg's StasisStart handled twice (both queued before the first connected it): already done.
+    if (ring.settled && leg.operatorChannelId === ring.channelId) return;
     if (ring.settled || leg.phase !== 'queued') {
       if (!ring.settled) ring.settle(leg.phase === 'ended' ? 'caller_gone' : 'failed');
       await this.hangupQuietly(ring.channelId);
@@ -1089,6 +1105,7 @@ export class AsteriskTelephony implements OperatorRinger, WaitingCallerControl {
   }
 
   private async callbackCalleeAnswered(session: CallbackSession): Promise<void> {
+    if (session.state === 'connected') return; // a repeated StasisStart of the callee already talking
     if (session.state !== 'dialing_callee') {
       await this.hangupQuietly(session.calleeChannelId);
       return;
