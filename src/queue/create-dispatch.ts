@@ -220,6 +220,16 @@ export function createDispatch(options: DispatchOptions): Dispatch {
       sub.on('message', (_channel: string, from: string) => {
         if (from !== wakeId) dispatcher.kick();
       });
+      // Pub/sub keeps nothing: a wake-up published while the subscriber was
+      // away (Redis restarted or dropped it) is lost, and a freed operator
+      // would wait unseen. Once subscribed again, look for pairs ourselves.
+      sub.on('ready', () => {
+        if (!started) return;
+        sub.subscribe(keys.wakeChannel).then(
+          () => dispatcher.kick(),
+          (err: unknown) => logger.warn('wake channel not subscribed again', { err: errorMessage(err) }),
+        );
+      });
       if (dispatching) dispatcher.start();
       scheduleSweep();
       void sweep().catch((err) => logger.warn('sweep failed', { err: errorMessage(err) }));
