@@ -38,6 +38,7 @@ import { CallCenter } from './call-center';
 import { DemoOperators } from './demo-operators';
 import { dispatchPortFor, queueObserverFor } from './dispatch-bridge';
 import { AppLease } from '../ha/app-lease';
+import { onRedisReturn, reconcileAfterRedis } from './redis-reconcile';
 
 export interface ServiceOptions {
   clock?: Clock;
@@ -243,6 +244,27 @@ export async function startService(config: AppConfig, options: ServiceOptions = 
     if (twilio) await twilio.start();
     await dispatch.start();
     stops.push(() => dispatch!.stop());
+    // Redis back after a gap: put back operators and waiting calls in case it lost its data.
+    const reconcileBackend = asterisk;
+    onRedisReturn(
+      redis,
+      () =>
+        reconcileAfterRedis({
+          dispatch: dispatch!,
+          center,
+          operators,
+          logger,
+          ...(reconcileBackend
+            ? {
+                backend: 'asterisk' as const,
+                softphones: async () => new Map((await reconcileBackend.ari.listEndpoints('PJSIP')).map((e) => [`${e.technology}/${e.resource}`, e.state === 'online'])),
+              }
+            : {}),
+          // A standby holds no channel; right after a (re)connection the take-up queues the calls itself.
+          holdsCalls: () => !!reconcileBackend && (!lease || lease.isHeld) && reconcileBackend.telephony.isReady,
+        }),
+      logger,
+    );
 
     // ---------------------------------------------------------- HTTP
     const auth = createAuth({ accounts, redis, clock, logger, ...(config.service.publicUrl ? { publicUrl: config.service.publicUrl } : {}) });

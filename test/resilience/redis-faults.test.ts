@@ -1,3 +1,5 @@
+import { readdirSync, rmSync } from 'node:fs';
+import path from 'node:path';
 import { expect } from 'chai';
 import { Redis } from 'ioredis';
 import type { CallRecord, TimelineEvent } from '../../src/domain/types';
@@ -192,6 +194,42 @@ describe('resilience: Redis faults', function () {
     await stack.pool.operators.setReady(stack.operatorIds.op1);
     await waitFor('the subscriber to be back', async () => Number(((await ledger!.call('PUBSUB', 'NUMSUB', 'siaga112:dispatch:wake')) as [string, number])[1]) === 1, 10_000);
     await serveAll(stack, [call.channelId], 15_000);
+  });
+
+  it('Redis back without its data (killed within appendfsync\'s second, a replica promoted): operators and waiting calls are put back, every caller served', async () => {
+    const svc = await stack.startService('a');
+    await stack.waitReady(svc);
+    await stack.notReady('op1');
+    await stack.notReady('op2');
+    const waiting = [1, 3].map((d) => waiter(stack, String(d)));
+    const held = await waitHeld(stack, waiting);
+    const watch = new HoldWatch(stack, held);
+
+    await stack.redis.stop(true);
+    for (const f of readdirSync(stack.redis.dir)) rmSync(path.join(stack.redis.dir, f), { recursive: true, force: true });
+    await stack.redis.start();
+    ledger = new Redis(stack.redis.url, { maxRetriesPerRequest: 1 });
+    await waitFor('/readyz 200 with Redis back', async () => (await readyz(svc)).status === 200, 30_000, 200);
+
+    // The service puts back what it relies on: its operators (softphones as the PBX reports them) and its waiting calls.
+    const op1 = await waitFor('op1 defined again, softphone registered', async () => {
+      const snap = await stack.pool.operators.snapshot(stack.operatorIds.op1);
+      return snap.softphoneRegistered ? snap : undefined;
+    }, 20_000, 200);
+    expect(op1.state).to.equal('offline');
+    const ids = await Promise.all(waiting.map(async (c) => (await stack.record(c))!.id));
+    await waitFor('the waiting calls queued again', async () => {
+      const q = await stack.pool.queueSnapshot();
+      return q.length === ids.length && ids.every((id) => q.some((e) => e.callId === id));
+    }, 20_000, 200);
+    // Still the app holder (the lease key was lost with the rest).
+    expect(stack.sim.pbx.isAppActive('siaga112')).to.equal(true);
+    expect(stack.sim.ari.connections).to.equal(1);
+    expect(watch.stop(), 'waiting callers while Redis came back empty').to.deep.equal([]);
+
+    await stack.ready('op1');
+    await serveAll(stack, waiting);
+    await expectRecordedOnce(stack, waiting);
   });
 
   it('Redis down for 30 s: waiting callers keep their music, new calls are answered and handed to the fail-safe within the queue timeout, all reconciled when Redis is back', async function () {
