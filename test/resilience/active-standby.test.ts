@@ -90,7 +90,12 @@ describe('resilience: active/standby on one PBX', function () {
     expect(stack.sim.ari.connections).to.equal(1);
     await stack.waitReady(a, false, 5000).catch(() => undefined);
     // When the other connection goes, the instance takes the app again by itself.
-    rogue.close();
+    // Wait for the closing handshake: until the simulator has processed it,
+    // the app still counts as active and a standby's /readyz is 200 too.
+    await new Promise<void>((resolve) => {
+      rogue.once('close', () => resolve());
+      rogue.close();
+    });
     await stack.waitReady(a, true, 30_000);
     const c = stack.placeCall({ steps: [{ wait: 0.5 }, { dtmf: '1' }, { wait: 600 }] });
     await stack.waitState(c, ['queued']);
