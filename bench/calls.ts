@@ -2,23 +2,40 @@
  * `npm run bench:calls`: load on the whole Asterisk path. The PBX simulator
  * runs in a separate process (so its own work does not count as the
  * service's); siaga112 runs here (startService, asterisk mode) on a private
- * redis-server and a temp SQLite. Callers arrive at RATE per second for
- * SECONDS, go through the IVR (digit), wait in the queue, are answered by
- * OPERATORS softphones and hang up after HOLD seconds, so about RATE×HOLD
- * calls are up at once.
+ * redis-server and a temp SQLite.
+ *
+ * Callers arrive at RATE per second for SECONDS. Most go through the IVR
+ * (greeting, menu, a digit: fire, medical, police or disaster), some hang up
+ * in the IVR (silent and pocket calls), some press nothing (queued as
+ * general after the retries). Waiting callers give up after their patience
+ * (PATIENCE, a range: each caller its own); answered callers talk TALK
+ * seconds (a range) and hang up. OPERATORS softphones ring 1 s and answer;
+ * after each call the operator files the outcome WRAPUP seconds later
+ * through CallCenter.submitOutcome (as the console does) and is free again.
  *
  * Prints the time the service adds per event (ARI event in → the first
- * command it causes out) p50/p99, new calls per second, memory, and one line
+ * command it causes out) p50/p99, the event loop's delay, time spent in the
+ * call store, what became of the calls, new calls per second, peak
+ * concurrency and memory (start/end and the slope after warm-up), ending
+ * with one line
  * `RESULT event_p99_ms=… calls_per_s=… concurrent=… rss_mb_start=… rss_mb_end=…`.
  *
- * Env: BENCH_RATE (100), BENCH_SECONDS (60), BENCH_HOLD (10), BENCH_OPERATORS (50).
+ * Env: BENCH_RATE (100), BENCH_SECONDS (120), BENCH_OPERATORS (200),
+ * BENCH_PATIENCE ("5-30"), BENCH_TALK ("8-15"), BENCH_WRAPUP (2),
+ * BENCH_WARMUP (30: seconds left out of the memory slope),
+ * BENCH_HEAP_SNAPSHOTS (a directory: heap snapshots at warm-up and at the end of the arrivals),
+ * BENCH_LOG_LEVEL (error).
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { createHistogram, monitorEventLoopDelay, type RecordableHistogram } from 'node:perf_hooks';
+import v8 from 'node:v8';
 import { stringify } from 'yaml';
 import { startService } from '../src/app/service';
+import { DemoOperators } from '../src/app/demo-operators';
 import { AccountService } from '../src/accounts/account-service';
 import { Argon2Hasher } from '../src/accounts/password';
 import { createAccountStore } from '../src/accounts/create-account-store';
@@ -26,33 +43,69 @@ import { configSchema } from '../src/config/schema';
 import { systemClock } from '../src/core/clock';
 import type { AriClientConnection } from '../src/asterisk/ari/ari-client-connection';
 import type { AriEvent } from '../src/asterisk/ari/ari-types';
+import type { CallStore } from '../src/ports/call-store';
 
+const range = (v: string | undefined, fallback: [number, number]): [number, number] => {
+  if (!v) return fallback;
+  const [a, b] = v.split('-').map(Number);
+  return [a, b ?? a];
+};
 const RATE = Number(process.env.BENCH_RATE ?? 100);
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 60);
-const HOLD = Number(process.env.BENCH_HOLD ?? 10);
-const OPERATORS = Number(process.env.BENCH_OPERATORS ?? 50);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 120);
+const OPERATORS = Number(process.env.BENCH_OPERATORS ?? 200);
+const PATIENCE = range(process.env.BENCH_PATIENCE, [5, 30]);
+const TALK = range(process.env.BENCH_TALK, [8, 15]);
+const WRAPUP = Number(process.env.BENCH_WRAPUP ?? 2);
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 30);
+const SNAPSHOTS = process.env.BENCH_HEAP_SNAPSHOTS;
 const ROOT = path.resolve(__dirname, '..');
+const START_AT = 1;
 
 interface Launched {
   url: string;
   child: import('node:child_process').ChildProcess;
 }
 
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return 0;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
 const mb = (bytes: number): number => Math.round(bytes / 1024 / 1024);
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+/** Histograms record whole microseconds; print milliseconds. */
+const ms = (h: RecordableHistogram, p: number): string => (h.count === 0 ? '0.00' : (h.percentile(p) / 1000).toFixed(2));
 
-async function freePort(): Promise<number> {
-  const net = await import('node:net');
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as import('node:net').AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
+/** Least-squares slope of y over x. */
+function slope(points: Array<[number, number]>): number {
+  const n = points.length;
+  if (n < 2) return 0;
+  const mx = points.reduce((s, [x]) => s + x, 0) / n;
+  const my = points.reduce((s, [, y]) => s + y, 0) / n;
+  const sxy = points.reduce((s, [x, y]) => s + (x - mx) * (y - my), 0);
+  const sxx = points.reduce((s, [x]) => s + (x - mx) ** 2, 0);
+  return sxx === 0 ? 0 : sxy / sxx;
+}
+
+/** The caller mix: share of RATE, what they do once answered by the IVR. */
+const MIX: Array<{ share: number; prefix: string; steps: Array<Record<string, unknown>>; patience: [number, number] }> = [
+  { share: 0.2, prefix: '08131', steps: [{ wait: 0.6 }, { dtmf: '1' }], patience: PATIENCE }, // fire
+  { share: 0.35, prefix: '08132', steps: [{ wait: 0.6 }, { dtmf: '2' }], patience: PATIENCE }, // medical
+  { share: 0.2, prefix: '08133', steps: [{ wait: 0.6 }, { dtmf: '3' }], patience: PATIENCE }, // police
+  { share: 0.1, prefix: '08134', steps: [{ wait: 0.6 }, { dtmf: '4' }], patience: PATIENCE }, // disaster
+  { share: 0.1, prefix: '08135', steps: [{ wait: 1.5 }, { hangup: true }], patience: PATIENCE }, // silent: hangs up in the IVR
+  // No key at all: the menu twice, then queued as general after about 15 s.
+  { share: 0.05, prefix: '08136', steps: [], patience: [PATIENCE[0] + 15, PATIENCE[1] + 15] },
+];
+
+function wrapTimed(store: CallStore, stats: Map<string, RecordableHistogram>): void {
+  for (const name of ['createCall', 'updateCall', 'appendEvent', 'getCall', 'findByChannel', 'saveOutcome', 'getOutcome', 'createCallback', 'listCallbacks'] as const) {
+    const original = (store[name] as (...a: unknown[]) => Promise<unknown>).bind(store);
+    const h = createHistogram();
+    stats.set(name, h);
+    (store as unknown as Record<string, unknown>)[name] = (...args: unknown[]) => {
+      const t = performance.now();
+      const p = original(...args);
+      // The store's own work up to the promise (better-sqlite3 is synchronous; a worker would return at once).
+      h.record(Math.max(1, Math.round((performance.now() - t) * 1000)));
+      return p;
+    };
+  }
 }
 
 async function main(): Promise<void> {
@@ -62,7 +115,6 @@ async function main(): Promise<void> {
   const operators = Array.from({ length: OPERATORS }, (_, i) => `op${i + 1}`);
 
   // ------------------------------------------------ the PBX, in its own process
-  const ariPort = await freePort();
   const scenarioPath = path.join(dir, 'bench.yaml');
   writeFileSync(
     scenarioPath,
@@ -70,33 +122,35 @@ async function main(): Promise<void> {
       sounds: { 'siaga112/id/greeting': 0.3, 'siaga112/id/menu': 2, 'siaga112/id/queued': 0.3, 'siaga112/id/reassurance': 0.3, 'siaga112/id/invalid-choice': 0.3 },
       unknownSound: 0.3,
       endpoints: operators.map((resource) => ({ resource, registered: true, behaviour: 'answer', after: 1 })),
-      callers: [{ from: '0813{n}', at: 3, every: 1 / RATE, count: Math.round(RATE * SECONDS), steps: [{ wait: 0.6 }, { dtmf: '1' }, { wait: HOLD }, { hangup: true }] }],
     }),
   );
-  const sim = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/sim/cli.ts'), '--ari-port', String(ariPort), '--ami-port', '0', '--password', 'bench', '--scenario', scenarioPath], {
+  // Its own port (0: the system picks; read back from its first line) and its own password: other
+  // processes on this machine (tests running in parallel) can neither reach it nor be reached by us.
+  const password = `bench-${randomUUID()}`;
+  const simOut = path.join(dir, 'sim.out');
+  const simFd = openSync(simOut, 'w');
+  const sim = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/sim/cli.ts'), '--ari-port', '0', '--ami-port', '0', '--password', password, '--scenario', scenarioPath], {
     cwd: ROOT,
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: ['ignore', simFd, 'inherit'],
   });
-  const ariUrl = `http://127.0.0.1:${ariPort}`;
-  for (let i = 0; ; i++) {
-    try {
-      if ((await fetch(`${ariUrl}/ari/asterisk/info`, { headers: { authorization: `Basic ${Buffer.from('siaga112:bench').toString('base64')}` } })).ok) break;
-    } catch {
-      // not up yet
-    }
-    if (i > 200) throw new Error('simulator did not start');
-    await sleep(100);
+  closeSync(simFd);
+  let ariUrl = '';
+  for (let i = 0; !ariUrl; i++) {
+    ariUrl = /ARI (http:\/\/[0-9.:]+)\/ari/.exec(readFileSync(simOut, 'utf8'))?.[1] ?? '';
+    if (i > 300 || sim.exitCode !== null) throw new Error('simulator did not start');
+    if (!ariUrl) await sleep(100);
   }
 
   // ------------------------------------------------ siaga112, here
   const sqlitePath = path.join(dir, 'siaga112.sqlite');
   const config = configSchema.parse({
     mode: 'asterisk',
-    service: { port: 0, logLevel: 'error', instanceId: 'bench' },
+    service: { port: 0, logLevel: process.env.BENCH_LOG_LEVEL ?? 'error', instanceId: 'bench' },
     redis: { url: redis.url },
     store: { sqlitePath },
-    asterisk: { ari: { url: ariUrl, user: 'siaga112', password: 'bench', app: 'siaga112' } },
-    dispatch: { ringTimeoutSeconds: 15, wrapUpTimeoutSeconds: 1 },
+    asterisk: { ari: { url: ariUrl, user: 'siaga112', password, app: 'siaga112' } },
+    // The default wrap-up timeout (120 s): operators are freed by filing the outcome.
+    dispatch: { ringTimeoutSeconds: 15 },
     ivrFile: path.join(ROOT, 'config/ivr.yaml'),
   });
   const accountStore = await createAccountStore(config.store, systemClock);
@@ -106,21 +160,35 @@ async function main(): Promise<void> {
 
   const service = await startService(config, { lease: false });
   const ari = service.asterisk!.ari as AriClientConnection;
+  const storeStats = new Map<string, RecordableHistogram>();
+  wrapTimed(service.store, storeStats);
   for (const op of await service.dispatch.operators.list()) {
     await service.dispatch.operators.login(op.id).catch(() => undefined);
     await service.dispatch.operators.setSoftphone(op.id, true).catch(() => undefined);
-    await service.dispatch.operators.setReady(op.id).catch(() => undefined);
   }
-  // Operators go ready again after each wrap-up (robots).
+  // Operators at work: ready, and after each call the outcome filed WRAPUP s later (then free again).
+  const robots = new DemoOperators({ dispatch: service.dispatch, center: service.center, events: service.events, clock: systemClock, logger: service.logger, robots: operators, wrapUpSeconds: WRAPUP });
+  await robots.start();
+
+  // ------------------------------------------------ what became of the calls
+  const counts = { offered: 0, answered: 0, missed: 0, abandonedIvr: 0, abandonedQueue: 0, abandonedRinging: 0, wrapUpByOutcome: 0, wrapUpByTimeout: 0 };
   service.events.subscribe((e) => {
-    if (e.type === 'wrapup.ended') void service.dispatch.operators.setReady(e.operatorId).catch(() => undefined);
+    // Both the call centre and the dispatcher publish some steps: count the call centre's (from the record).
+    if (e.type === 'call.abandoned' && e.where === 'ivr') counts.abandonedIvr += 1;
+    if (e.type === 'wrapup.ended') counts[e.by === 'outcome' ? 'wrapUpByOutcome' : 'wrapUpByTimeout'] += 1;
+    if (e.type === 'operator.state' && e.to === 'offered') counts.offered += 1;
+    if (e.type === 'operator.state' && e.from === 'offered' && e.to === 'on_call') counts.answered += 1;
+    if (e.type === 'call.missed') counts.missed += 1;
   });
 
   // ------------------------------------------------ measurement: event in → first command out
   const pending = new Map<string, number>();
   const playbackChannel = new Map<string, string>();
-  const latencies: number[] = [];
+  const latency = createHistogram();
+  const loop = monitorEventLoopDelay({ resolution: 10 });
   let stasisStarts = 0;
+  let firstArrival = 0;
+  let lastArrival = 0;
   let peakChannels = 0;
   const live = new Set<string>();
   ari.onEvent((e: AriEvent) => {
@@ -129,12 +197,18 @@ async function main(): Promise<void> {
     if (!channelId && e.playback) channelId = playbackChannel.get(e.playback.id) ?? e.playback.target_uri?.replace(/^channel:/, '');
     if (e.type === 'StasisStart' && e.channel && !(e.args ?? [])[0]) {
       stasisStarts += 1;
+      if (firstArrival === 0) firstArrival = now;
+      lastArrival = now;
       live.add(e.channel.id);
       peakChannels = Math.max(peakChannels, live.size);
     }
-    if (e.type === 'StasisEnd' && e.channel) live.delete(e.channel.id);
-    // Events that call for an answer from the service.
-    if (channelId && (e.type === 'StasisStart' || e.type === 'ChannelDtmfReceived' || e.type === 'PlaybackFinished')) pending.set(channelId, now);
+    if (e.type === 'StasisEnd' && e.channel) {
+      live.delete(e.channel.id);
+      pending.delete(e.channel.id);
+    }
+    if (e.type === 'PlaybackFinished' && e.playback) playbackChannel.delete(e.playback.id);
+    // Events that call for an answer from the service (inbound legs: operator legs' StasisStart waits for the bridge).
+    if (channelId && ((e.type === 'StasisStart' && !(e.args ?? [])[0]) || e.type === 'ChannelDtmfReceived' || e.type === 'PlaybackFinished')) pending.set(channelId, now);
   });
   const commandFor = (channelIds: string[]): void => {
     const now = performance.now();
@@ -142,7 +216,7 @@ async function main(): Promise<void> {
       const at = pending.get(id);
       if (at === undefined) continue;
       pending.delete(id);
-      latencies.push(now - at);
+      latency.record(Math.max(1, Math.round((now - at) * 1000)));
     }
   };
   const wrap = <K extends 'answer' | 'play' | 'hangup' | 'addToBridge' | 'startMoh' | 'stopPlayback' | 'continueInDialplan'>(name: K, channels: (...args: Parameters<AriClientConnection[K]>) => string[]): void => {
@@ -165,33 +239,80 @@ async function main(): Promise<void> {
     return originalPlay(channelId, playbackId, media, lang);
   };
 
-  // ------------------------------------------------ run
-  const rss: number[] = [];
-  const started = performance.now();
-  const total = 3 + SECONDS + HOLD + 5;
-  console.log(`bench:calls — ${RATE} calls/s for ${SECONDS} s, ${HOLD} s per call, ${OPERATORS} operators; simulator in its own process`);
-  for (let t = 0; t < total; t += 5) {
-    await sleep(5000);
-    const m = process.memoryUsage();
-    rss.push(m.rss);
-    const lat = [...latencies].sort((a, b) => a - b);
-    console.log(
-      `t=${Math.round((performance.now() - started) / 1000)}s calls=${stasisStarts} up=${live.size} rss=${mb(m.rss)}MB heap=${mb(m.heapUsed)}MB p50=${percentile(lat, 50).toFixed(2)}ms p99=${percentile(lat, 99).toFixed(2)}ms`,
-    );
+  // ------------------------------------------------ run: the callers start once the service is up
+  const callers = MIX.map((m, i) => ({
+    from: `${m.prefix}{n}`,
+    at: START_AT + i * 0.001,
+    every: 1 / (RATE * m.share),
+    count: Math.round(RATE * m.share * SECONDS),
+    steps: m.steps,
+    patience: m.patience,
+    talkTime: TALK,
+  }));
+  for (let i = 0; !service.asterisk!.status().ready; i++) {
+    if (i > 300) throw new Error('the service did not get ready');
+    await sleep(100);
   }
-  const lat = latencies.sort((a, b) => a - b);
+  const posted = await fetch(`${ariUrl}/sim/scenario`, {
+    method: 'POST',
+    headers: { authorization: `Basic ${Buffer.from(`siaga112:${password}`).toString('base64')}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ callers }),
+  });
+  if (!posted.ok) throw new Error(`the simulator refused the callers: ${posted.status} ${await posted.text()}`);
+  const samples: Array<{ t: number; rss: number; heap: number }> = [];
+  const started = performance.now();
+  const drain = PATIENCE[1] + 15 + TALK[1] + WRAPUP + 5;
+  const total = START_AT + SECONDS + drain;
+  const arrivalsEnd = START_AT + SECONDS;
+  console.log(
+    `bench:calls — ${RATE} calls/s for ${SECONDS} s; patience ${PATIENCE.join('-')} s, talk ${TALK.join('-')} s, wrap-up ${WRAPUP} s, ${OPERATORS} operators; simulator in its own process`,
+  );
+  loop.enable();
+  let snapshotted = 0;
+  for (let i = 1; (performance.now() - started) / 1000 < total; i++) {
+    await sleep(Math.max(0, started + i * 2000 - performance.now()));
+    const t = (performance.now() - started) / 1000;
+    const m = process.memoryUsage();
+    samples.push({ t, rss: m.rss, heap: m.heapUsed });
+    if (SNAPSHOTS && ((snapshotted === 0 && t >= WARMUP) || (snapshotted === 1 && t >= arrivalsEnd - 2))) {
+      snapshotted += 1;
+      console.log(`heap snapshot: ${v8.writeHeapSnapshot(path.join(SNAPSHOTS, `bench-calls-${snapshotted}.heapsnapshot`))}`);
+    }
+    if (i % 5 === 0) {
+      console.log(
+        `t=${Math.round(t)}s calls=${stasisStarts} up=${live.size} answered=${counts.answered} rss=${mb(m.rss)}MB heap=${mb(m.heapUsed)}MB event p50=${ms(latency, 50)}ms p99=${ms(latency, 99)}ms loop-delay p99=${(loop.percentile(99) / 1e6).toFixed(1)}ms`,
+      );
+    }
+  }
+  loop.disable();
+
   const all = await service.store.findByTimeRange({ from: 0, to: Date.now() + 1 });
   const ended = all.filter((c) => c.state === 'ended');
   const byReason = ended.reduce<Record<string, number>>((acc, c) => ((acc[c.endReason ?? '?'] = (acc[c.endReason ?? '?'] ?? 0) + 1), acc), {});
-  // Memory over the steady part: after the ramp-up, to the end of the arrivals.
-  const steady = rss.slice(Math.min(rss.length - 1, Math.ceil((3 + HOLD) / 5)), Math.ceil((3 + SECONDS) / 5));
-  const rssStart = mb(steady[0] ?? rss[0]);
-  const rssEnd = mb(steady[steady.length - 1] ?? rss[rss.length - 1]);
-  const callsPerS = stasisStarts / SECONDS;
-  console.log(`records: ${all.length} (${ended.length} ended: ${JSON.stringify(byReason)}), events measured: ${lat.length}`);
-  console.log(`event → command: p50 ${percentile(lat, 50).toFixed(2)} ms, p99 ${percentile(lat, 99).toFixed(2)} ms, max ${(lat[lat.length - 1] ?? 0).toFixed(1)} ms`);
-  console.log(`RESULT event_p99_ms=${percentile(lat, 99).toFixed(2)} calls_per_s=${callsPerS.toFixed(1)} concurrent=${peakChannels} rss_mb_start=${rssStart} rss_mb_end=${rssEnd}`);
+  // Memory over the steady part: after warm-up, to the end of the arrivals.
+  const steady = samples.filter((s) => s.t >= WARMUP && s.t <= arrivalsEnd);
+  const rssStart = mb(steady[0]?.rss ?? samples[0].rss);
+  const rssEnd = mb(steady[steady.length - 1]?.rss ?? samples[samples.length - 1].rss);
+  const rssSlope = slope(steady.map((s) => [s.t / 60, s.rss / 1048576]));
+  const heapSlope = slope(steady.map((s) => [s.t / 60, s.heap / 1048576]));
+  const arrivalSeconds = (lastArrival - firstArrival) / 1000;
+  const callsPerS = arrivalSeconds > 0 ? (stasisStarts - 1) / arrivalSeconds : 0;
+  const leftOver = service.asterisk!.telephony.resources();
 
+  console.log(`calls: ${stasisStarts} arrived, ${all.length} records, ${ended.length} ended: ${JSON.stringify(byReason)}`);
+  console.log(
+    `operators: ${counts.offered} offers, ${counts.answered} answered, ${counts.missed} missed; wrap-ups ended by outcome ${counts.wrapUpByOutcome}, by timeout ${counts.wrapUpByTimeout}`,
+  );
+  console.log(`event → command (${latency.count} events): p50 ${ms(latency, 50)} ms, p99 ${ms(latency, 99)} ms, max ${(latency.max / 1000).toFixed(1)} ms`);
+  console.log(`event loop delay: p50 ${(loop.percentile(50) / 1e6).toFixed(1)} ms, p99 ${(loop.percentile(99) / 1e6).toFixed(1)} ms, max ${(loop.max / 1e6).toFixed(1)} ms`);
+  console.log(
+    `call store (synchronous part per call): ${[...storeStats].filter(([, h]) => h.count > 0).map(([n, h]) => `${n} ×${h.count} p50 ${ms(h, 50)} p99 ${ms(h, 99)} ms`).join('; ')}`,
+  );
+  console.log(`memory after ${WARMUP} s warm-up to the end of arrivals: rss ${rssStart} → ${rssEnd} MB, slope rss ${rssSlope.toFixed(2)} MB/min, heapUsed ${heapSlope.toFixed(2)} MB/min`);
+  console.log(`left over in the Asterisk adapter after the run: ${JSON.stringify(leftOver)}`);
+  console.log(`RESULT event_p99_ms=${ms(latency, 99)} calls_per_s=${callsPerS.toFixed(1)} concurrent=${peakChannels} rss_mb_start=${rssStart} rss_mb_end=${rssEnd}`);
+
+  robots.stop();
   await service.stop();
   sim.kill('SIGTERM');
   redis.child.kill('SIGTERM');
