@@ -138,7 +138,8 @@ describe('resilience: Redis faults', function () {
 
   for (const hard of [false, true]) {
     it(`Redis restarted (${hard ? 'SIGKILL' : 'clean'}) with callers waiting and new calls arriving: nobody dropped or silent, every call served and recorded once`, async () => {
-      const svc = await stack.startService('a');
+      // A generous queue timeout: on a loaded machine Redis may take seconds to come back, and this case is about waiting for it.
+      const svc = await stack.startService('a', { queueTimeoutMs: 8000 });
       await stack.waitReady(svc);
       await stack.notReady('op1');
       await stack.notReady('op2');
@@ -281,6 +282,9 @@ describe('resilience: Redis faults', function () {
     await waitFor('/readyz 200 with Redis back', async () => (await readyz(svc)).status === 200, 30_000, 200);
     const violations = watch.stop();
     expect(violations, 'waiting callers during the outage').to.deep.equal([]);
+    // The lease could not be renewed for 30 s, yet the holder kept the app (nobody could take it meanwhile).
+    expect(stack.sim.pbx.isAppActive('siaga112')).to.equal(true);
+    expect(stack.sim.ari.connections).to.equal(1);
 
     // Reconciled: nothing queued for the calls handed to the fail-safe; waiting callers served.
     ledger = new Redis(stack.redis.url, { maxRetriesPerRequest: 1 });
