@@ -3,11 +3,11 @@ import path from 'node:path';
 import { expect } from 'chai';
 import type { Browser, BrowserContext } from 'playwright-core';
 import { SupervisorHarness } from '../reports/supervisor-harness';
-import { launchChromium } from './browser-support';
+import { launchChromium, screenshotPath } from './browser-support';
 import { openAs } from './supervisor-pages';
 
 const ROOT = path.resolve(__dirname, '../..');
-const SCREENSHOT = path.resolve(ROOT, 'docs/screenshots/admin.png');
+const SCREENSHOT = screenshotPath('admin.png');
 const T = { timeout: 8000 };
 
 describe('Admin dialplan check and apply in Chromium (playwright-core)', function () {

@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 
 /** Debian's chromium; tests never download a browser. */
@@ -28,4 +29,16 @@ export async function launchChromium(ctx: Mocha.Context): Promise<Browser> {
     ctx.skip();
   }
   return chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS });
+}
+
+/**
+ * Where a browser test saves its screenshot: the README's copy under
+ * docs/screenshots/ when SIAGA112_UPDATE_SCREENSHOTS=1, otherwise
+ * test-results/ (ignored by git), so a test run leaves the tree clean.
+ */
+export function screenshotPath(name: string): string {
+  const dir = process.env.SIAGA112_UPDATE_SCREENSHOTS === '1' ? 'docs/screenshots' : 'test-results';
+  const file = path.resolve(__dirname, '../..', dir, name);
+  mkdirSync(path.dirname(file), { recursive: true });
+  return file;
 }

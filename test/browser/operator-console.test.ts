@@ -1,10 +1,9 @@
 import { expect } from 'chai';
-import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { ConsoleHarness, PASSWORDS, waitFor, type Username } from '../http/api-harness';
-import { launchChromium } from './browser-support';
+import { launchChromium, screenshotPath } from './browser-support';
 
-const SCREENSHOT = path.resolve(__dirname, '../../docs/screenshots/operator-console.png');
+const SCREENSHOT = screenshotPath('operator-console.png');
 const T = { timeout: 8000 };
 
 async function logIn(h: ConsoleHarness, context: BrowserContext, username: Username): Promise<Page> {

@@ -1,12 +1,11 @@
 import { expect } from 'chai';
-import path from 'node:path';
 import type { Browser, BrowserContext } from 'playwright-core';
 import { PASSWORDS, waitFor } from '../http/api-harness';
 import { openAs } from './supervisor-pages';
 import { SupervisorHarness } from '../reports/supervisor-harness';
-import { launchChromium } from './browser-support';
+import { launchChromium, screenshotPath } from './browser-support';
 
-const SCREENSHOT = path.resolve(__dirname, '../../docs/screenshots/wallboard.png');
+const SCREENSHOT = screenshotPath('wallboard.png');
 const T = { timeout: 8000 };
 
 describe('Supervisor wallboard in Chromium (playwright-core)', function () {
