@@ -960,7 +960,8 @@ export class AsteriskTelephony implements OperatorRinger, WaitingCallerControl {
       await this.hangupQuietly(ring.channelId);
       await this.destroyQuietly(leg.mixBridgeId);
       leg.mixBridgeId = undefined;
-      if (isGone(err) && /channel/i.test(errorMessage(err))) {
+      // "Channel not found" does not say which of the two: an operator who hangs up as they answer must not end the caller's call.
+      if (isGone(err) && /channel/i.test(errorMessage(err)) && (await this.channelGone(leg.channelId))) {
         ring.settle('caller_gone');
         await this.callerLeft(leg, 'gone_at_answer');
       } else {
@@ -1152,6 +1153,16 @@ export class AsteriskTelephony implements OperatorRinger, WaitingCallerControl {
     await this.deps.ari.hangup(channelId).catch((err: unknown) => {
       if (!isGone(err)) this.deps.logger.warn('hang-up failed', { channelId, error: errorMessage(err) });
     });
+  }
+
+  /** True when the channel no longer exists (a harmless read of it answers "not found"). */
+  private async channelGone(channelId: string): Promise<boolean> {
+    try {
+      await this.deps.ari.getVariable(channelId, 'CALLERID(num)');
+      return false;
+    } catch (err) {
+      return isGone(err);
+    }
   }
 
   private async destroyQuietly(bridgeId: string | undefined): Promise<void> {
