@@ -48,8 +48,10 @@ const TIMELINE_INSERT = 'INSERT INTO call_timeline (call_id, seq, at, type, acto
 /**
  * The embedded call store: one SQLite file in WAL mode with synchronous=FULL,
  * so a write is on disk when its promise resolves. better-sqlite3 is
- * synchronous; every write is one IMMEDIATE transaction, which also makes the
- * timeline's seq safe against other processes writing the same file.
+ * synchronous; the writes of one event-loop turn share one IMMEDIATE
+ * transaction (group commit, one fsync), each in its own savepoint, which
+ * also makes the timeline's seq safe against other processes writing the
+ * same file.
  */
 export class SqliteCallStore implements CallStore {
   /** Versions the open applied (empty when the schema was already current). */
@@ -57,6 +59,8 @@ export class SqliteCallStore implements CallStore {
   private db: Database.Database | undefined;
   private readonly clock: Clock;
   private readonly statements = new Map<string, Database.Statement>();
+  /** Writes waiting for the next group commit (see write). */
+  private pending: Array<{ fn: () => unknown; resolve: (value: unknown) => void; reject: (err: unknown) => void }> = [];
 
   private constructor(db: Database.Database, clock: Clock, applied: number[]) {
     this.db = db;
@@ -185,7 +189,7 @@ export class SqliteCallStore implements CallStore {
     const insert = this.stmt(
       'INSERT INTO outcomes (call_id, operator_id, confirmed_category, classification, agencies, location, notes, submitted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (call_id) DO NOTHING',
     );
-    this.write(() => {
+    await this.write(() => {
       const res = this.withForeignKey(outcome.callId, () =>
         insert.run(
           outcome.callId,
@@ -212,7 +216,7 @@ export class SqliteCallStore implements CallStore {
     const upsert = this.stmt(
       'INSERT INTO operators (id, display_name, endpoint) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET display_name = excluded.display_name, endpoint = excluded.endpoint',
     );
-    this.write(() => upsert.run(operator.id, operator.displayName, operator.endpoint));
+    await this.write(() => upsert.run(operator.id, operator.displayName, operator.endpoint));
   }
 
   async getOperator(id: string): Promise<OperatorAccount | undefined> {
@@ -229,7 +233,7 @@ export class SqliteCallStore implements CallStore {
     const insert = this.stmt(
       "INSERT INTO callback_tasks (id, call_id, caller_number, created_at, status) VALUES (?, ?, ?, ?, 'open') ON CONFLICT (id) DO NOTHING",
     );
-    this.write(() => {
+    await this.write(() => {
       const res = this.withForeignKey(task.callId, () => insert.run(task.id, task.callId, task.callerNumber, task.createdAt));
       if (res.changes === 0) throw new ConflictError(`callback task ${task.id} already exists`, { taskId: task.id });
     });
@@ -259,7 +263,7 @@ export class SqliteCallStore implements CallStore {
     validateId('taskId', taskId);
     validateId('operatorId', operatorId);
     const done = this.stmt("UPDATE callback_tasks SET status = 'done' WHERE id = ? AND status = 'taken' AND taken_by = ?");
-    this.write(() => {
+    await this.write(() => {
       if (done.run(taskId, operatorId).changes === 0) throw this.callbackRefusal(taskId, `is not taken by ${operatorId}`);
     });
   }
@@ -269,6 +273,8 @@ export class SqliteCallStore implements CallStore {
   }
 
   async close(): Promise<void> {
+    // Writes already asked for are committed first.
+    if (this.db) this.flush();
     const db = this.db;
     this.db = undefined;
     this.statements.clear();
@@ -280,17 +286,50 @@ export class SqliteCallStore implements CallStore {
     return this.db;
   }
 
-  /** One IMMEDIATE transaction: takes the write lock first, so reads inside it are current. */
-  private write<T>(fn: () => T): T {
+  /**
+   * Group commit. Writes asked for in one turn of the event loop run
+   * together in one IMMEDIATE transaction (the write lock first, so reads
+   * inside are current), each in a savepoint of its own: one that fails
+   * changes nothing and fails alone. Every promise resolves only after the
+   * COMMIT (synchronous=FULL: on disk), so a write is still on disk when it
+   * returns, but the event loop pays one fsync per batch instead of one per
+   * write.
+   */
+  private write<T>(fn: () => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.pending.push({ fn, resolve: resolve as (v: unknown) => void, reject });
+      if (this.pending.length === 1) setImmediate(() => this.flush());
+    });
+  }
+
+  private flush(): void {
+    const batch = this.pending;
+    this.pending = [];
+    if (batch.length === 0) return;
+    const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
     try {
-      return this.conn().transaction(fn).immediate();
+      const db = this.conn();
+      db.transaction(() => {
+        for (const w of batch) {
+          try {
+            // A transaction inside a transaction is a savepoint: rolled back alone when it throws.
+            outcomes.push({ ok: true, value: db.transaction(w.fn)() });
+          } catch (error) {
+            outcomes.push({ ok: false, error });
+          }
+        }
+      }).immediate();
     } catch (err) {
-      if (err instanceof Siaga112Error) throw err;
-      if (err instanceof Database.SqliteError && (err.code === 'SQLITE_BUSY' || err.code.startsWith('SQLITE_IOERR') || err.code === 'SQLITE_FULL')) {
-        throw new UnavailableError('store', `call store write failed: ${err.message}`, { cause: err });
-      }
-      throw err;
+      // The batch did not commit: none of its writes is on disk.
+      const error = storeError(err);
+      for (const w of batch) w.reject(error);
+      return;
     }
+    batch.forEach((w, i) => {
+      const o = outcomes[i]!;
+      if (o.ok) w.resolve(o.value);
+      else w.reject(storeError(o.error));
+    });
   }
 
   /** Turn a foreign-key failure on call_id into NotFoundError for the call. */
@@ -343,6 +382,15 @@ export class SqliteCallStore implements CallStore {
       takenBy: task.takenBy,
     });
   }
+}
+
+/** SQLite's lock, I/O and disk-full failures are the store being unavailable; our own errors pass as they are. */
+function storeError(err: unknown): unknown {
+  if (err instanceof Siaga112Error) return err;
+  if (err instanceof Database.SqliteError && (err.code === 'SQLITE_BUSY' || err.code.startsWith('SQLITE_IOERR') || err.code === 'SQLITE_FULL')) {
+    return new UnavailableError('store', `call store write failed: ${err.message}`, { cause: err });
+  }
+  return err;
 }
 
 export function openSqliteCallStore(options: SqliteCallStoreOptions): SqliteCallStore {

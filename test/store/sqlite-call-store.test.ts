@@ -106,6 +106,48 @@ describe('SqliteCallStore', () => {
       }
     });
 
+    it('group commit: writes of one turn commit together, a failing one fails alone, each is readable elsewhere when it resolves', async () => {
+      const file = path.join(dir, 'group.sqlite');
+      const store = SqliteCallStore.open({ path: file });
+      const other = new Database(file, { readonly: true });
+      try {
+        await store.createCall(newCall('c1'), createdEvent);
+        const count = other.prepare('SELECT count(*) AS n FROM call_timeline WHERE call_id = ?');
+        const ok = Array.from({ length: 20 }, (_, i) => store.appendEvent('c1', { at: i, type: 'tick', actor: { kind: 'system' } }));
+        const wrongState = store.updateCall('c1', { patch: { state: 'queued' }, event: { at: 99, type: 'call.queued', actor: { kind: 'system' } }, expectState: 'connected' });
+        const unknown = store.appendEvent('nope', { at: 1, type: 'tick', actor: { kind: 'system' } });
+        // Nothing committed yet in this turn: the batch commits once, after it.
+        expect(count.get('c1')).to.deep.equal({ n: 1 });
+        const settled = await Promise.allSettled([...ok, wrongState, unknown]);
+        expect(settled.slice(0, 20).every((r) => r.status === 'fulfilled')).to.equal(true);
+        expect(settled[20]).to.have.property('status', 'rejected');
+        expect((settled[20] as PromiseRejectedResult).reason).to.be.instanceOf(ConflictError);
+        expect((settled[21] as PromiseRejectedResult).reason).to.be.instanceOf(NotFoundError);
+        // On disk for another connection once resolved: the 20 events, not the refused change.
+        const rows = other.prepare('SELECT seq, type FROM call_timeline WHERE call_id = ? ORDER BY seq').all('c1') as Array<{ seq: number; type: string }>;
+        expect(rows.map((r) => r.seq)).to.deep.equal(Array.from({ length: 21 }, (_, i) => i + 1));
+        expect(rows.slice(1).every((r) => r.type === 'tick')).to.equal(true);
+        expect((other.prepare('SELECT state FROM calls WHERE id = ?').get('c1') as { state: string }).state).to.equal('new');
+      } finally {
+        other.close();
+        await store.close();
+      }
+    });
+
+    it('close commits the writes already asked for', async () => {
+      const file = path.join(dir, 'close.sqlite');
+      const store = SqliteCallStore.open({ path: file });
+      const write = store.createCall(newCall('c1'), createdEvent);
+      await store.close();
+      await write;
+      const again = SqliteCallStore.open({ path: file });
+      try {
+        expect(await again.getCall('c1')).to.have.property('id', 'c1');
+      } finally {
+        await again.close();
+      }
+    });
+
     it('reports an unusable path as UnavailableError', async () => {
       const blocker = path.join(dir, 'file');
       // A regular file where a directory should be.
