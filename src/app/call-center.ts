@@ -107,32 +107,7 @@ export class CallCenter implements DispatchObserver {
       if (existing) return { call: existing, created: false, commands: [] };
 
       const now = this.deps.clock.now();
-      const call: CallRecord = {
-        id: newId('call'),
-        backend: incoming.backend,
-        callerNumber: incoming.callerNumber,
-        dialedNumber: incoming.dialedNumber,
-        channelId: incoming.channelId,
-        state: 'new',
-        language: this.deps.menu.defaultLanguage,
-        createdAt: now,
-        updatedAt: now,
-        ...(incoming.trunk ? { trunk: incoming.trunk } : {}),
-        ...(incoming.pbxUniqueId ? { pbxUniqueId: incoming.pbxUniqueId } : {}),
-        ...(incoming.location ? { location: incoming.location } : {}),
-      };
-      await this.deps.store.createCall(call, {
-        at: now,
-        type: 'call.created',
-        actor: { kind: 'pbx' },
-        data: {
-          backend: call.backend,
-          dialedNumber: call.dialedNumber,
-          channelId: call.channelId,
-          ...(call.trunk ? { trunk: call.trunk } : {}),
-          ...(call.location ? { location: call.location } : {}),
-        },
-      });
+      const call = await this.recordNewCall(incoming, incoming.backend, now, {});
       this.log(call).info('call arrived', { dialed: call.dialedNumber, backend: call.backend, channelId: call.channelId });
 
       const inIvr = await this.transition(call, 'in_ivr', { at: now, actor: SYSTEM });
@@ -186,25 +161,7 @@ export class CallCenter implements DispatchObserver {
     const { call: found, created } = await this.locks.run(`channel:${incoming.channelId}`, async () => {
       const existing = await this.deps.store.findByChannel(incoming.channelId);
       if (existing) return { call: existing, created: false };
-      const now = this.deps.clock.now();
-      const call: CallRecord = {
-        id: newId('call'),
-        backend: incoming.backend,
-        callerNumber: incoming.callerNumber,
-        dialedNumber: incoming.dialedNumber,
-        channelId: incoming.channelId,
-        state: 'new',
-        language: this.deps.menu.defaultLanguage,
-        createdAt: now,
-        updatedAt: now,
-        ...(incoming.pbxUniqueId ? { pbxUniqueId: incoming.pbxUniqueId } : {}),
-      };
-      await this.deps.store.createCall(call, {
-        at: now,
-        type: 'call.created',
-        actor: { kind: 'pbx' },
-        data: { backend: call.backend, dialedNumber: call.dialedNumber, channelId: call.channelId, takenUp: true },
-      });
+      const call = await this.recordNewCall(incoming, incoming.backend, this.deps.clock.now(), { takenUp: true });
       this.log(call).warn('a channel in the app had no record: recorded now and queued as general', { channelId: call.channelId });
       return { call, created: true };
     });
@@ -365,27 +322,7 @@ export class CallCenter implements DispatchObserver {
     return this.locks.run(`channel:${incoming.channelId}`, async () => {
       const existing = await this.deps.store.findByChannel(incoming.channelId);
       if (existing) return existing;
-      const now = this.deps.clock.now();
-      const call: CallRecord = {
-        id: newId('call'),
-        backend: 'failsafe',
-        callerNumber: incoming.callerNumber,
-        dialedNumber: incoming.dialedNumber,
-        channelId: incoming.channelId,
-        state: 'new',
-        language: this.deps.menu.defaultLanguage,
-        createdAt: now,
-        updatedAt: now,
-        ...(incoming.trunk ? { trunk: incoming.trunk } : {}),
-        ...(incoming.pbxUniqueId ? { pbxUniqueId: incoming.pbxUniqueId } : {}),
-        ...(incoming.location ? { location: incoming.location } : {}),
-      };
-      await this.deps.store.createCall(call, {
-        at: now,
-        type: 'call.created',
-        actor: { kind: 'pbx' },
-        data: { backend: 'failsafe', dialedNumber: call.dialedNumber, channelId: call.channelId, failsafe: true },
-      });
+      const call = await this.recordNewCall(incoming, 'failsafe', this.deps.clock.now(), { failsafe: true });
       this.log(call).warn('call took the fail-safe path (siaga112 was not in Stasis)', { dialed: call.dialedNumber, channelId: call.channelId });
       return call;
     });
@@ -556,6 +493,38 @@ export class CallCenter implements DispatchObserver {
   }
 
   // ------------------------------------------------------------- internals
+
+  /** Create the record of a call that reached siaga112, with its `call.created` event. */
+  private async recordNewCall(incoming: Omit<IncomingCall, 'backend'>, backend: CallBackend, now: number, facts: Record<string, unknown>): Promise<CallRecord> {
+    const call: CallRecord = {
+      id: newId('call'),
+      backend,
+      callerNumber: incoming.callerNumber,
+      dialedNumber: incoming.dialedNumber,
+      channelId: incoming.channelId,
+      state: 'new',
+      language: this.deps.menu.defaultLanguage,
+      createdAt: now,
+      updatedAt: now,
+      ...(incoming.trunk ? { trunk: incoming.trunk } : {}),
+      ...(incoming.pbxUniqueId ? { pbxUniqueId: incoming.pbxUniqueId } : {}),
+      ...(incoming.location ? { location: incoming.location } : {}),
+    };
+    await this.deps.store.createCall(call, {
+      at: now,
+      type: 'call.created',
+      actor: { kind: 'pbx' },
+      data: {
+        backend,
+        dialedNumber: call.dialedNumber,
+        channelId: call.channelId,
+        ...(call.trunk ? { trunk: call.trunk } : {}),
+        ...(call.location ? { location: call.location } : {}),
+        ...facts,
+      },
+    });
+    return call;
+  }
 
   private async applyIvr(call: CallRecord, session: IvrSession, event: IvrEvent): Promise<IvrCommand[]> {
     const at = this.deps.clock.now();
