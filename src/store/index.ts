@@ -17,5 +17,6 @@ export { DEFAULT_QUERY_LIMIT, MAX_QUERY_LIMIT } from './validate';
  */
 export async function createCallStore(config: AppConfig['store'], clock: Clock = systemClock): Promise<CallStore> {
   if (config.databaseUrl) return PostgresCallStore.open({ databaseUrl: config.databaseUrl, clock });
-  return SqliteCallStore.open({ path: config.sqlitePath, clock });
+  // Writes on a writer thread: the event loop never waits for an fsync.
+  return SqliteCallStore.open({ path: config.sqlitePath, clock, writer: 'thread' });
 }

@@ -11,6 +11,7 @@ import type { Migration } from './migrations';
 import { callbackFromRow, operatorFromRow, outcomeFromRow, timelineFromRow } from './row-mapping';
 import type { Row, SqlValue } from './sql-values';
 import { migrateSqlite } from './sqlite-migrator';
+import { SqliteWriter } from './sqlite-writer';
 import {
   validateCallbackStatus,
   validateEvent,
@@ -33,6 +34,13 @@ export interface SqliteCallStoreOptions {
   busyTimeoutMs?: number;
   /** Schema migrations to apply; tests pass their own. @defaultValue MIGRATIONS */
   migrations?: readonly Migration[];
+  /**
+   * `thread`: writes run on a writer thread with its own connection (group
+   * commit there), so fsyncs never block the event loop; reads stay here.
+   * `inline`: writes run here. A `:memory:` store is always inline.
+   * @defaultValue inline
+   */
+  writer?: 'inline' | 'thread';
 }
 
 /** What the connection runs with (for /readyz and tests). */
@@ -62,10 +70,14 @@ export class SqliteCallStore implements CallStore {
   /** Writes waiting for the next group commit (see write). */
   private pending: Array<{ fn: () => unknown; resolve: (value: unknown) => void; reject: (err: unknown) => void }> = [];
 
-  private constructor(db: Database.Database, clock: Clock, applied: number[]) {
+  /** The writer thread, when writes run there. */
+  private writer: SqliteWriter | undefined;
+
+  private constructor(db: Database.Database, clock: Clock, applied: number[], writer?: SqliteWriter) {
     this.db = db;
     this.clock = clock;
     this.appliedMigrations = applied;
+    this.writer = writer;
   }
 
   /** Open (creating if needed) the file, set durability pragmas and migrate. */
@@ -88,7 +100,8 @@ export class SqliteCallStore implements CallStore {
       db.pragma('foreign_keys = ON');
       db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`);
       const applied = migrateSqlite(db, clock, options.migrations);
-      return new SqliteCallStore(db, clock, applied);
+      const writer = options.writer === 'thread' && !memory ? new SqliteWriter(path.resolve(options.path), options.busyTimeoutMs) : undefined;
+      return new SqliteCallStore(db, clock, applied, writer);
     } catch (err) {
       db.close();
       throw err;
@@ -107,6 +120,7 @@ export class SqliteCallStore implements CallStore {
   async createCall(call: NewCallRecord, event: CallUpdate['event']): Promise<TimelineEvent> {
     validateNewCall(call);
     validateEvent(event);
+    if (this.writer) return this.writer.run('createCall', [call, event]);
     const columns = [...CALL_INSERT_COLUMNS, 'last_seq'];
     const insert = this.stmt(`INSERT INTO calls (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')}) ON CONFLICT (id) DO NOTHING`);
     return this.write(() => {
@@ -120,6 +134,8 @@ export class SqliteCallStore implements CallStore {
     validateId('callId', callId);
     validatePatch(update?.patch);
     validateEvent(update.event);
+    // updatedAt from this side's clock (the writer thread has the system clock).
+    if (this.writer) return this.writer.run('updateCall', [callId, { ...update, patch: { updatedAt: this.clock.now(), ...update.patch } }]);
     const fields = Object.keys(update.patch) as CallField[];
     const values: SqlValue[] = fields.map((f) => encodeCallField(f, update.patch[f]));
     if (!fields.includes('updatedAt')) values.push(this.clock.now());
@@ -135,6 +151,7 @@ export class SqliteCallStore implements CallStore {
   async appendEvent(callId: string, event: CallUpdate['event']): Promise<TimelineEvent> {
     validateId('callId', callId);
     validateEvent(event);
+    if (this.writer) return this.writer.run('appendEvent', [callId, event]);
     const bump = this.stmt('UPDATE calls SET last_seq = last_seq + 1 WHERE id = ? RETURNING last_seq');
     return this.write(() => {
       const row = bump.get(callId) as { last_seq: number } | undefined;
@@ -186,6 +203,7 @@ export class SqliteCallStore implements CallStore {
 
   async saveOutcome(outcome: Outcome): Promise<void> {
     validateOutcome(outcome);
+    if (this.writer) return this.writer.run('saveOutcome', [outcome]);
     const insert = this.stmt(
       'INSERT INTO outcomes (call_id, operator_id, confirmed_category, classification, agencies, location, notes, submitted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (call_id) DO NOTHING',
     );
@@ -213,6 +231,7 @@ export class SqliteCallStore implements CallStore {
 
   async upsertOperator(operator: OperatorAccount): Promise<void> {
     validateOperator(operator);
+    if (this.writer) return this.writer.run('upsertOperator', [operator]);
     const upsert = this.stmt(
       'INSERT INTO operators (id, display_name, endpoint) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET display_name = excluded.display_name, endpoint = excluded.endpoint',
     );
@@ -230,6 +249,7 @@ export class SqliteCallStore implements CallStore {
 
   async createCallback(task: CallbackTask): Promise<void> {
     validateNewCallback(task);
+    if (this.writer) return this.writer.run('createCallback', [task]);
     const insert = this.stmt(
       "INSERT INTO callback_tasks (id, call_id, caller_number, created_at, status) VALUES (?, ?, ?, ?, 'open') ON CONFLICT (id) DO NOTHING",
     );
@@ -251,6 +271,7 @@ export class SqliteCallStore implements CallStore {
     validateId('taskId', taskId);
     validateId('operatorId', operatorId);
     validateTime('at', at);
+    if (this.writer) return this.writer.run('takeCallback', [taskId, operatorId, at]);
     const take = this.stmt("UPDATE callback_tasks SET status = 'taken', taken_by = ?, taken_at = ? WHERE id = ? AND status = 'open' RETURNING *");
     return this.write(() => {
       const row = take.get(operatorId, at, taskId) as Row | undefined;
@@ -262,6 +283,7 @@ export class SqliteCallStore implements CallStore {
   async completeCallback(taskId: string, operatorId: string): Promise<void> {
     validateId('taskId', taskId);
     validateId('operatorId', operatorId);
+    if (this.writer) return this.writer.run('completeCallback', [taskId, operatorId]);
     const done = this.stmt("UPDATE callback_tasks SET status = 'done' WHERE id = ? AND status = 'taken' AND taken_by = ?");
     await this.write(() => {
       if (done.run(taskId, operatorId).changes === 0) throw this.callbackRefusal(taskId, `is not taken by ${operatorId}`);
@@ -275,6 +297,9 @@ export class SqliteCallStore implements CallStore {
   async close(): Promise<void> {
     // Writes already asked for are committed first.
     if (this.db) this.flush();
+    const writer = this.writer;
+    this.writer = undefined;
+    await writer?.close();
     const db = this.db;
     this.db = undefined;
     this.statements.clear();

@@ -52,6 +52,18 @@ describe('SqliteCallStore', () => {
     });
   });
 
+  describe('contract, writes on the writer thread', () => {
+    callStoreContract(async () => {
+      const dir = tempDir();
+      const file = path.join(dir, 'data', 'siaga112.sqlite');
+      return {
+        open: async (clock) => SqliteCallStore.open({ path: file, clock, writer: 'thread' }),
+        sql: async (statement) => rawSql(file, statement),
+        destroy: async () => rmSync(dir, { recursive: true, force: true }),
+      };
+    });
+  });
+
   describe('file and durability', () => {
     let dir: string;
     beforeEach(() => {
