@@ -22,7 +22,7 @@
  *
  * Env: BENCH_RATE (100), BENCH_SECONDS (120), BENCH_OPERATORS (200),
  * BENCH_PATIENCE ("5-30"), BENCH_TALK ("8-15"), BENCH_WRAPUP (2),
- * BENCH_WARMUP (30: seconds left out of the memory slope),
+ * BENCH_WARMUP (60: seconds left out of the memory slope, until the number of calls up is steady),
  * BENCH_HEAP_SNAPSHOTS (a directory: heap snapshots at warm-up and at the end of the arrivals),
  * BENCH_LOG_LEVEL (error).
  */
@@ -56,7 +56,7 @@ const OPERATORS = Number(process.env.BENCH_OPERATORS ?? 200);
 const PATIENCE = range(process.env.BENCH_PATIENCE, [5, 30]);
 const TALK = range(process.env.BENCH_TALK, [8, 15]);
 const WRAPUP = Number(process.env.BENCH_WRAPUP ?? 2);
-const WARMUP = Number(process.env.BENCH_WARMUP ?? 30);
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 60);
 const SNAPSHOTS = process.env.BENCH_HEAP_SNAPSHOTS;
 const ROOT = path.resolve(__dirname, '..');
 const START_AT = 1;
@@ -101,7 +101,7 @@ function wrapTimed(store: CallStore, stats: Map<string, RecordableHistogram>): v
     (store as unknown as Record<string, unknown>)[name] = (...args: unknown[]) => {
       const t = performance.now();
       const p = original(...args);
-      // The store's own work up to the promise (better-sqlite3 is synchronous; a worker would return at once).
+      // The store's own work on the event loop up to the promise (reads here; writes are handed to the writer thread).
       h.record(Math.max(1, Math.round((performance.now() - t) * 1000)));
       return p;
     };
@@ -182,10 +182,14 @@ async function main(): Promise<void> {
   });
 
   // ------------------------------------------------ measurement: event in → first command out
-  const pending = new Map<string, number>();
+  const pending = new Map<string, { at: number; type: string }>();
+  const byType = new Map<string, RecordableHistogram>();
   const playbackChannel = new Map<string, string>();
+  const menuPlaybacks = new Set<string>();
   const latency = createHistogram();
   const loop = monitorEventLoopDelay({ resolution: 10 });
+  // The histogram holds the timer's whole interval: the delay is what exceeds the 10 ms resolution.
+  const loopMs = (p: number): string => Math.max(0, loop.percentile(p) / 1e6 - 10).toFixed(1);
   let stasisStarts = 0;
   let firstArrival = 0;
   let lastArrival = 0;
@@ -208,15 +212,21 @@ async function main(): Promise<void> {
     }
     if (e.type === 'PlaybackFinished' && e.playback) playbackChannel.delete(e.playback.id);
     // Events that call for an answer from the service (inbound legs: operator legs' StasisStart waits for the bridge).
-    if (channelId && ((e.type === 'StasisStart' && !(e.args ?? [])[0]) || e.type === 'ChannelDtmfReceived' || e.type === 'PlaybackFinished')) pending.set(channelId, now);
+    // The end of the menu prompt is left out: it starts the wait for a key (inputTimeoutSeconds), not a command.
+    const menuEnded = e.type === 'PlaybackFinished' && !!e.playback && menuPlaybacks.delete(e.playback.id);
+    if (channelId && ((e.type === 'StasisStart' && !(e.args ?? [])[0]) || e.type === 'ChannelDtmfReceived' || (e.type === 'PlaybackFinished' && !menuEnded))) pending.set(channelId, { at: now, type: e.type });
   });
   const commandFor = (channelIds: string[]): void => {
     const now = performance.now();
     for (const id of channelIds) {
-      const at = pending.get(id);
-      if (at === undefined) continue;
+      const p = pending.get(id);
+      if (p === undefined) continue;
       pending.delete(id);
-      latency.record(Math.max(1, Math.round((now - at) * 1000)));
+      const us = Math.max(1, Math.round((now - p.at) * 1000));
+      latency.record(us);
+      let h = byType.get(p.type);
+      if (!h) byType.set(p.type, (h = createHistogram()));
+      h.record(us);
     }
   };
   const wrap = <K extends 'answer' | 'play' | 'hangup' | 'addToBridge' | 'startMoh' | 'stopPlayback' | 'continueInDialplan'>(name: K, channels: (...args: Parameters<AriClientConnection[K]>) => string[]): void => {
@@ -235,6 +245,7 @@ async function main(): Promise<void> {
   const originalPlay = ari.play.bind(ari);
   ari.play = (channelId, playbackId, media, lang) => {
     playbackChannel.set(playbackId, channelId);
+    if ([media].flat().some((m) => /\/menu$/.test(m))) menuPlaybacks.add(playbackId);
     commandFor([channelId]);
     return originalPlay(channelId, playbackId, media, lang);
   };
@@ -259,7 +270,7 @@ async function main(): Promise<void> {
     body: JSON.stringify({ callers }),
   });
   if (!posted.ok) throw new Error(`the simulator refused the callers: ${posted.status} ${await posted.text()}`);
-  const samples: Array<{ t: number; rss: number; heap: number }> = [];
+  const samples: Array<{ t: number; rss: number; heap: number; cpu: number }> = [];
   const started = performance.now();
   const drain = PATIENCE[1] + 15 + TALK[1] + WRAPUP + 5;
   const total = START_AT + SECONDS + drain;
@@ -269,18 +280,22 @@ async function main(): Promise<void> {
   );
   loop.enable();
   let snapshotted = 0;
-  for (let i = 1; (performance.now() - started) / 1000 < total; i++) {
+  let quiet = 0;
+  for (let i = 1; (performance.now() - started) / 1000 < total && quiet < 2; i++) {
     await sleep(Math.max(0, started + i * 2000 - performance.now()));
     const t = (performance.now() - started) / 1000;
     const m = process.memoryUsage();
-    samples.push({ t, rss: m.rss, heap: m.heapUsed });
+    const c = process.cpuUsage();
+    samples.push({ t, rss: m.rss, heap: m.heapUsed, cpu: (c.user + c.system) / 1e6 });
     if (SNAPSHOTS && ((snapshotted === 0 && t >= WARMUP) || (snapshotted === 1 && t >= arrivalsEnd - 2))) {
       snapshotted += 1;
       console.log(`heap snapshot: ${v8.writeHeapSnapshot(path.join(SNAPSHOTS, `bench-calls-${snapshotted}.heapsnapshot`))}`);
     }
+    // Done early once the arrivals are over and every call has ended.
+    quiet = t > arrivalsEnd && live.size === 0 ? quiet + 1 : 0;
     if (i % 5 === 0) {
       console.log(
-        `t=${Math.round(t)}s calls=${stasisStarts} up=${live.size} answered=${counts.answered} rss=${mb(m.rss)}MB heap=${mb(m.heapUsed)}MB event p50=${ms(latency, 50)}ms p99=${ms(latency, 99)}ms loop-delay p99=${(loop.percentile(99) / 1e6).toFixed(1)}ms`,
+        `t=${Math.round(t)}s calls=${stasisStarts} up=${live.size} answered=${counts.answered} rss=${mb(m.rss)}MB heap=${mb(m.heapUsed)}MB ext=${mb(m.external)}MB event p50=${ms(latency, 50)}ms p99=${ms(latency, 99)}ms loop-delay p99=${loopMs(99)}ms`,
       );
     }
   }
@@ -293,8 +308,18 @@ async function main(): Promise<void> {
   const steady = samples.filter((s) => s.t >= WARMUP && s.t <= arrivalsEnd);
   const rssStart = mb(steady[0]?.rss ?? samples[0].rss);
   const rssEnd = mb(steady[steady.length - 1]?.rss ?? samples[samples.length - 1].rss);
-  const rssSlope = slope(steady.map((s) => [s.t / 60, s.rss / 1048576]));
-  const heapSlope = slope(steady.map((s) => [s.t / 60, s.heap / 1048576]));
+  // The heap saws up and down with each GC: fit the floor of each 10 s window (what survives a GC).
+  const floors = (pick: (s: (typeof samples)[number]) => number): Array<[number, number]> => {
+    const windows = new Map<number, Array<(typeof samples)[number]>>();
+    for (const s of steady) windows.set(Math.floor((s.t - WARMUP) / 10), [...(windows.get(Math.floor((s.t - WARMUP) / 10)) ?? []), s]);
+    return [...windows.values()].map((w) => {
+      const low = w.reduce((a, b) => (pick(b) < pick(a) ? b : a));
+      return [low.t / 60, pick(low) / 1048576];
+    });
+  };
+  const rssSlope = slope(floors((s) => s.rss));
+  const heapSlope = slope(floors((s) => s.heap));
+  const cpuShare = steady.length > 1 ? (steady[steady.length - 1].cpu - steady[0].cpu) / (steady[steady.length - 1].t - steady[0].t) : 0;
   const arrivalSeconds = (lastArrival - firstArrival) / 1000;
   const callsPerS = arrivalSeconds > 0 ? (stasisStarts - 1) / arrivalSeconds : 0;
   const leftOver = service.asterisk!.telephony.resources();
@@ -304,11 +329,13 @@ async function main(): Promise<void> {
     `operators: ${counts.offered} offers, ${counts.answered} answered, ${counts.missed} missed; wrap-ups ended by outcome ${counts.wrapUpByOutcome}, by timeout ${counts.wrapUpByTimeout}`,
   );
   console.log(`event → command (${latency.count} events): p50 ${ms(latency, 50)} ms, p99 ${ms(latency, 99)} ms, max ${(latency.max / 1000).toFixed(1)} ms`);
-  console.log(`event loop delay: p50 ${(loop.percentile(50) / 1e6).toFixed(1)} ms, p99 ${(loop.percentile(99) / 1e6).toFixed(1)} ms, max ${(loop.max / 1e6).toFixed(1)} ms`);
+  console.log(`  by event: ${[...byType].map(([t, h]) => `${t} ×${h.count} p50 ${ms(h, 50)} p99 ${ms(h, 99)} ms`).join('; ')}`);
+  console.log(`event loop delay (beyond the 10 ms sampling timer): p50 ${loopMs(50)} ms, p99 ${loopMs(99)} ms, max ${Math.max(0, loop.max / 1e6 - 10).toFixed(1)} ms`);
   console.log(
-    `call store (synchronous part per call): ${[...storeStats].filter(([, h]) => h.count > 0).map(([n, h]) => `${n} ×${h.count} p50 ${ms(h, 50)} p99 ${ms(h, 99)} ms`).join('; ')}`,
+    `call store (time on the event loop per call): ${[...storeStats].filter(([, h]) => h.count > 0).map(([n, h]) => `${n} ×${h.count} p50 ${ms(h, 50)} p99 ${ms(h, 99)} ms`).join('; ')}`,
   );
-  console.log(`memory after ${WARMUP} s warm-up to the end of arrivals: rss ${rssStart} → ${rssEnd} MB, slope rss ${rssSlope.toFixed(2)} MB/min, heapUsed ${heapSlope.toFixed(2)} MB/min`);
+  console.log(`memory after ${WARMUP} s warm-up to the end of arrivals: rss ${rssStart} → ${rssEnd} MB, slope (least squares over the lowest sample of each 10 s) rss ${rssSlope.toFixed(2)} MB/min, heapUsed ${heapSlope.toFixed(2)} MB/min`);
+  console.log(`service process CPU over the same part: ${Math.round(cpuShare * 100)}% of one core (main thread and helpers)`);
   console.log(`left over in the Asterisk adapter after the run: ${JSON.stringify(leftOver)}`);
   console.log(`RESULT event_p99_ms=${ms(latency, 99)} calls_per_s=${callsPerS.toFixed(1)} concurrent=${peakChannels} rss_mb_start=${rssStart} rss_mb_end=${rssEnd}`);
 
