@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { CallRecord, TimelineEvent } from '../../src/domain/types';
 import type { PbxEvent } from '../../src/sim';
-import { readJsonl } from '../support/fixtures';
+import { readJsonl, skipWithoutRecordings } from '../support/fixtures';
 import { startStack, waitFor, type Stack } from './support/stack';
 
 type AriMessage = Record<string, unknown> & { type: string };
@@ -136,7 +136,8 @@ describe('resilience: duplicated, reordered and late ARI events', function () {
     expect(noisyKinds.filter((k) => k.startsWith('ivr.digit/'))).to.deep.equal(['ivr.digit/caller/2']);
   });
 
-  it('late events for an ended call (DTMF, StasisStart again, PlaybackFinished, hang-up) change neither its record nor its state', async () => {
+  it('late events for an ended call (DTMF, StasisStart again, PlaybackFinished, hang-up) change neither its record nor its state', async function () {
+    skipWithoutRecordings(this);
     await operator('not_ready');
     const ch = stack.placeCall({ steps: [{ wait: 0.5 }, { hangup: true }] });
     await stack.waitState(ch, ['ended']);
@@ -155,7 +156,8 @@ describe('resilience: duplicated, reordered and late ARI events', function () {
     expect(stack.sim.pbx.hasChannel(ch)).to.equal(false);
   });
 
-  it('StasisStart twice for a caller in the IVR: one record, no second greeting, the menu goes on', async () => {
+  it('StasisStart twice for a caller in the IVR: one record, no second greeting, the menu goes on', async function () {
+    skipWithoutRecordings(this);
     await operator('not_ready');
     const ch = longCaller();
     await waitFor('the menu played to its end', () => playbackFinished(ch, 'sound:siaga112/id/menu'));
@@ -175,7 +177,8 @@ describe('resilience: duplicated, reordered and late ARI events', function () {
     expect((await hangUp(ch)).endReason).to.equal('abandoned_in_queue');
   });
 
-  it('PlaybackFinished again for a prompt already stopped by a key press: no extra prompt, IVR state unchanged', async () => {
+  it('PlaybackFinished again for a prompt already stopped by a key press: no extra prompt, IVR state unchanged', async function () {
+    skipWithoutRecordings(this);
     await operator('not_ready');
     const ch = longCaller();
     await waitFor('the menu playing', () => playbacksOn(ch).includes('sound:siaga112/id/menu'));
@@ -204,7 +207,8 @@ describe('resilience: duplicated, reordered and late ARI events', function () {
     await hangUp(ch);
   });
 
-  it('a ChannelDtmfReceived delivered twice (same timestamp and digit) is one key press; a real second press still counts', async () => {
+  it('a ChannelDtmfReceived delivered twice (same timestamp and digit) is one key press; a real second press still counts', async function () {
+    skipWithoutRecordings(this);
     await operator('not_ready');
     const ch = longCaller();
     await waitFor('the menu playing', () => playbacksOn(ch).includes('sound:siaga112/id/menu'));
@@ -233,7 +237,8 @@ describe('resilience: duplicated, reordered and late ARI events', function () {
     await hangUp(ch);
   });
 
-  it('late Dial / ChannelStateChange of the operator leg, its StasisStart again, and the hang-up of an earlier unanswered ring: the connected call goes on', async () => {
+  it('late Dial / ChannelStateChange of the operator leg, its StasisStart again, and the hang-up of an earlier unanswered ring: the connected call goes on', async function () {
+    skipWithoutRecordings(this);
     await operator('ready');
     const ch = longCaller([{ wait: 0.5 }, { dtmf: '2' }]);
     const connected = await stack.waitState(ch, ['connected']);

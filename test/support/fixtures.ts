@@ -36,3 +36,13 @@ export function describeWithFixtures(title: string, body: (this: Mocha.Suite) =>
     body.call(this);
   });
 }
+
+/**
+ * For a single test inside a suite that otherwise runs without them: skip it,
+ * saying why, when the recordings are absent.
+ */
+export function skipWithoutRecordings(ctx: Mocha.Context): void {
+  if (fixturesAvailable()) return;
+  console.log(`      (skipped: Asterisk recordings not found at ${fixturesDir()}; they live in ../shared/asterisk-fixtures)`);
+  ctx.skip();
+}
