@@ -39,7 +39,7 @@ export function migrateSqliteSideTables(db: Database.Database, migrations: SideT
   run.immediate();
 }
 
-/** `lock`: any fixed number of the part's own, for the advisory lock that serialises instances starting together. */
+/** `lock` is a fixed number of the part's own: the advisory lock that serialises instances starting together. */
 export async function migratePostgresSideTables(pool: pg.Pool, migrations: SideTableMigrations & { lock: number }, now: number): Promise<void> {
   const { table, sql, lock } = migrations;
   const client = await pool.connect();
