@@ -93,19 +93,30 @@ const MIX: Array<{ share: number; prefix: string; steps: Array<Record<string, un
   { share: 0.05, prefix: '08136', steps: [], patience: [PATIENCE[0] + 15, PATIENCE[1] + 15] },
 ];
 
-function wrapTimed(store: CallStore, stats: Map<string, RecordableHistogram>): void {
+function wrapTimed(store: CallStore, stats: Map<string, RecordableHistogram>, walls: Map<string, RecordableHistogram>): void {
   for (const name of ['createCall', 'updateCall', 'appendEvent', 'getCall', 'findByChannel', 'saveOutcome', 'getOutcome', 'createCallback', 'listCallbacks'] as const) {
-    const original = (store[name] as (...a: unknown[]) => Promise<unknown>).bind(store);
-    const h = createHistogram();
-    stats.set(name, h);
-    (store as unknown as Record<string, unknown>)[name] = (...args: unknown[]) => {
-      const t = performance.now();
-      const p = original(...args);
-      // The store's own work on the event loop up to the promise (reads here; writes are handed to the writer thread).
-      h.record(Math.max(1, Math.round((performance.now() - t) * 1000)));
-      return p;
-    };
+    wrapWall(store as unknown as Record<string, unknown>, name, walls, stats);
   }
+}
+
+/**
+ * Time a method's calls from call to settled (`walls`: what a caller awaiting it waits) and,
+ * with `sync`, the part spent on the event loop before it returned its promise.
+ */
+function wrapWall(target: Record<string, unknown>, name: string, walls: Map<string, RecordableHistogram>, sync?: Map<string, RecordableHistogram>): void {
+  const original = (target[name] as (...a: unknown[]) => Promise<unknown>).bind(target);
+  const wall = createHistogram();
+  walls.set(name, wall);
+  const onLoop = createHistogram();
+  sync?.set(name, onLoop);
+  target[name] = (...args: unknown[]) => {
+    const t = performance.now();
+    const p = original(...args);
+    onLoop.record(Math.max(1, Math.round((performance.now() - t) * 1000)));
+    const done = (): void => wall.record(Math.max(1, Math.round((performance.now() - t) * 1000)));
+    p.then(done, done);
+    return p;
+  };
 }
 
 async function main(): Promise<void> {
@@ -161,7 +172,12 @@ async function main(): Promise<void> {
   const service = await startService(config, { lease: false });
   const ari = service.asterisk!.ari as AriClientConnection;
   const storeStats = new Map<string, RecordableHistogram>();
-  wrapTimed(service.store, storeStats);
+  const waits = new Map<string, RecordableHistogram>();
+  wrapTimed(service.store, storeStats, waits);
+  wrapWall(service.dispatch as unknown as Record<string, unknown>, 'enqueue', waits);
+  for (const name of ['getVariable', 'answer', 'play', 'stopPlayback', 'createBridge', 'addToBridge', 'startBridgeMoh', 'originate']) {
+    if (typeof (ari as unknown as Record<string, unknown>)[name] === 'function') wrapWall(ari as unknown as Record<string, unknown>, name, waits);
+  }
   for (const op of await service.dispatch.operators.list()) {
     await service.dispatch.operators.login(op.id).catch(() => undefined);
     await service.dispatch.operators.setSoftphone(op.id, true).catch(() => undefined);
@@ -333,6 +349,7 @@ async function main(): Promise<void> {
   console.log(`event loop delay (beyond the 10 ms sampling timer): p50 ${loopMs(50)} ms, p99 ${loopMs(99)} ms, max ${Math.max(0, loop.max / 1e6 - 10).toFixed(1)} ms`);
   console.log(
     `call store (time on the event loop per call): ${[...storeStats].filter(([, h]) => h.count > 0).map(([n, h]) => `${n} ×${h.count} p50 ${ms(h, 50)} p99 ${ms(h, 99)} ms`).join('; ')}`,
+    `awaited (call → settled: writes to their commit, the queue, ARI requests): ${[...waits].filter(([, h]) => h.count > 0).map(([n, h]) => `${n} ×${h.count} p50 ${ms(h, 50)} p99 ${ms(h, 99)} ms`).join('; ')}`,
   );
   console.log(`memory after ${WARMUP} s warm-up to the end of arrivals: rss ${rssStart} → ${rssEnd} MB, slope (least squares over the lowest sample of each 10 s) rss ${rssSlope.toFixed(2)} MB/min, heapUsed ${heapSlope.toFixed(2)} MB/min`);
   console.log(`service process CPU over the same part: ${Math.round(cpuShare * 100)}% of one core (main thread and helpers)`);

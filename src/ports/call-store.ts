@@ -11,11 +11,25 @@ import type {
 /** Fields a new call starts with; the store fills in nothing but what it is given. */
 export type NewCallRecord = CallRecord;
 
+/** One entry of a call's timeline, as written (the store numbers it). */
+export interface TimelineEventInput {
+  at: number;
+  type: string;
+  actor: Actor;
+  data?: Record<string, unknown>;
+}
+
 /** A change to a call plus the timeline event that describes it, written together. */
 export interface CallUpdate {
   /** The fields that change (never `id`). */
   patch: Partial<Omit<CallRecord, 'id'>>;
-  event: { at: number; type: string; actor: Actor; data?: Record<string, unknown> };
+  event: TimelineEventInput;
+  /**
+   * Timeline events that led to this change and belong in the same
+   * transaction, before `event` (the key press that queued the call): one
+   * commit instead of one per event on the call's path.
+   */
+  before?: TimelineEventInput[];
   /**
    * Compare-and-set: apply only when the call is in this state, else throw
    * ConflictError and change nothing (two instances racing on one call).
@@ -45,8 +59,13 @@ export interface CallQuery {
  * with synchronous=FULL; PostgreSQL: committed) when its promise resolves.
  */
 export interface CallStore {
-  /** Create the call and its first timeline event (`call.created`). Throws ConflictError if the id exists. */
-  createCall(call: NewCallRecord, event: CallUpdate['event']): Promise<TimelineEvent>;
+  /**
+   * Create the call and its first timeline event (`call.created`), and the
+   * events of `after` that follow it (a call created straight into the IVR
+   * carries its transition): one transaction. Throws ConflictError if the id
+   * exists. Resolves the first event.
+   */
+  createCall(call: NewCallRecord, event: CallUpdate['event'], after?: TimelineEventInput[]): Promise<TimelineEvent>;
   /** Apply a patch and append its timeline event in one transaction. Throws NotFoundError for an unknown id. */
   updateCall(callId: string, update: CallUpdate): Promise<TimelineEvent>;
   /** Append a timeline event without changing the call. */

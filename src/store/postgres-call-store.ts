@@ -2,7 +2,7 @@ import pg from 'pg';
 import { systemClock, type Clock } from '../core/clock';
 import { ConflictError, NotFoundError, Siaga112Error, UnavailableError, errorMessage } from '../core/errors';
 import type { CallbackTask, CallRecord, OperatorAccount, Outcome, TimelineEvent } from '../domain/types';
-import type { CallQuery, CallStore, CallUpdate, NewCallRecord, TimeRange } from '../ports/call-store';
+import type { CallQuery, CallStore, CallUpdate, NewCallRecord, TimelineEventInput, TimeRange } from '../ports/call-store';
 import { CALL_COLUMNS, CALL_INSERT_COLUMNS, callFromRow, callInsertValues, encodeCallField, type CallField } from './call-columns';
 import { buildCallQuery, postgresPlaceholder } from './call-query';
 import type { Migration } from './migrations';
@@ -12,6 +12,7 @@ import type { Row, SqlValue } from './sql-values';
 import {
   validateCallbackStatus,
   validateEvent,
+  validateExtraEvents,
   validateId,
   validateNewCall,
   validateNewCallback,
@@ -51,14 +52,28 @@ function pgCode(err: unknown): string | undefined {
 }
 
 /** Appends a timeline row for the call the CTE `src` returns (columns id, seq). Params: at, type, actor, data. */
-function timelineFromCte(first: number): string {
+/**
+ * Insert `count` timeline events numbered up to the `seq` that the CTE `src`
+ * returns (the call's new last_seq): the i-th gets seq - count + 1 + i.
+ */
+function timelineFromCte(first: number, count = 1): string {
+  const rows = Array.from({ length: count }, (_, i) => {
+    const p = first + 4 * i;
+    return `SELECT id, seq - ${count - 1 - i}, $${p}::bigint, $${p + 1}::text, $${p + 2}::jsonb, $${p + 3}::jsonb FROM src`;
+  });
   return `INSERT INTO call_timeline (call_id, seq, at, type, actor, data)
-    SELECT id, seq, $${first}::bigint, $${first + 1}::text, $${first + 2}::jsonb, $${first + 3}::jsonb FROM src
+    ${rows.join(' UNION ALL ')}
     RETURNING call_id, seq, at, type, actor, data`;
 }
 
-function eventParams(event: CallUpdate['event']): SqlValue[] {
-  return [event.at, event.type, JSON.stringify(event.actor), JSON.stringify(event.data ?? {})];
+function eventParams(...events: Array<CallUpdate['event']>): SqlValue[] {
+  return events.flatMap((event) => [event.at, event.type, JSON.stringify(event.actor), JSON.stringify(event.data ?? {})]);
+}
+
+/** The row of the event numbered `seq` among those a write returned. */
+function rowWithSeq(rows: Row[], seq: (all: number[]) => number): Row | undefined {
+  const wanted = seq(rows.map((r) => Number(r.seq)));
+  return rows.find((r) => Number(r.seq) === wanted);
 }
 
 /**
@@ -105,24 +120,27 @@ export class PostgresCallStore implements CallStore {
     }
   }
 
-  async createCall(call: NewCallRecord, event: CallUpdate['event']): Promise<TimelineEvent> {
+  async createCall(call: NewCallRecord, event: CallUpdate['event'], after?: TimelineEventInput[]): Promise<TimelineEvent> {
     validateNewCall(call);
     validateEvent(event);
+    const events = [event, ...validateExtraEvents('after', after)];
     const values = callInsertValues(call);
     const columns = CALL_INSERT_COLUMNS.join(', ');
     const sql = `WITH src AS (
-        INSERT INTO calls (${columns}, last_seq) VALUES (${values.map((_, i) => `$${i + 1}`).join(', ')}, 1)
+        INSERT INTO calls (${columns}, last_seq) VALUES (${values.map((_, i) => `$${i + 1}`).join(', ')}, ${events.length})
         ON CONFLICT (id) DO NOTHING RETURNING id, last_seq AS seq)
-      ${timelineFromCte(values.length + 1)}`;
-    const rows = await this.query(sql, [...values, ...eventParams(event)]);
-    if (!rows[0]) throw new ConflictError(`call ${call.id} already exists`, { callId: call.id });
-    return timelineFromRow(rows[0]);
+      ${timelineFromCte(values.length + 1, events.length)}`;
+    const rows = await this.query(sql, [...values, ...eventParams(...events)]);
+    const first = rowWithSeq(rows, () => 1);
+    if (!first) throw new ConflictError(`call ${call.id} already exists`, { callId: call.id });
+    return timelineFromRow(first);
   }
 
   async updateCall(callId: string, update: CallUpdate): Promise<TimelineEvent> {
     validateId('callId', callId);
     validatePatch(update?.patch);
     validateEvent(update.event);
+    const events = [...validateExtraEvents('before', update.before), update.event];
     const fields = Object.keys(update.patch) as CallField[];
     const params: SqlValue[] = fields.map((f) => encodeCallField(f, update.patch[f]));
     const sets = fields.map((f, i) => `${CALL_COLUMNS[f].column} = $${i + 1}`);
@@ -130,7 +148,7 @@ export class PostgresCallStore implements CallStore {
       params.push(this.clock.now());
       sets.push(`updated_at = $${params.length}`);
     }
-    sets.push('last_seq = last_seq + 1');
+    sets.push(`last_seq = last_seq + ${events.length}`);
     params.push(callId);
     let where = `id = $${params.length}`;
     if (update.expectState !== undefined) {
@@ -138,14 +156,15 @@ export class PostgresCallStore implements CallStore {
       where += ` AND state = $${params.length}`;
     }
     const sql = `WITH src AS (UPDATE calls SET ${sets.join(', ')} WHERE ${where} RETURNING id, last_seq AS seq)
-      ${timelineFromCte(params.length + 1)}`;
-    const rows = await this.query(sql, [...params, ...eventParams(update.event)]);
-    if (!rows[0]) {
+      ${timelineFromCte(params.length + 1, events.length)}`;
+    const rows = await this.query(sql, [...params, ...eventParams(...events)]);
+    const last = rowWithSeq(rows, (seqs) => Math.max(...seqs));
+    if (!last) {
       const current = update.expectState === undefined ? undefined : await this.getCall(callId);
       if (!current) throw new NotFoundError('call', callId);
       throw new ConflictError(`call ${callId} is ${current.state}, not ${update.expectState}: the change was not applied`, { callId, state: current.state, expected: update.expectState }, 'call_state_changed');
     }
-    return timelineFromRow(rows[0]);
+    return timelineFromRow(last);
   }
 
   async appendEvent(callId: string, event: CallUpdate['event']): Promise<TimelineEvent> {

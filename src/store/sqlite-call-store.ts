@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import { systemClock, type Clock } from '../core/clock';
 import { ConflictError, NotFoundError, Siaga112Error, UnavailableError, errorMessage } from '../core/errors';
 import type { CallbackTask, CallRecord, OperatorAccount, Outcome, TimelineEvent } from '../domain/types';
-import type { CallQuery, CallStore, CallUpdate, NewCallRecord, TimeRange } from '../ports/call-store';
+import type { CallQuery, CallStore, CallUpdate, NewCallRecord, TimelineEventInput, TimeRange } from '../ports/call-store';
 import { CALL_COLUMNS, CALL_INSERT_COLUMNS, callFromRow, callInsertValues, encodeCallField, type CallField } from './call-columns';
 import { buildCallQuery, sqlitePlaceholder } from './call-query';
 import type { Migration } from './migrations';
@@ -15,6 +15,7 @@ import { SqliteWriter } from './sqlite-writer';
 import {
   validateCallbackStatus,
   validateEvent,
+  validateExtraEvents,
   validateId,
   validateNewCall,
   validateNewCallback,
@@ -117,16 +118,19 @@ export class SqliteCallStore implements CallStore {
     };
   }
 
-  async createCall(call: NewCallRecord, event: CallUpdate['event']): Promise<TimelineEvent> {
+  async createCall(call: NewCallRecord, event: CallUpdate['event'], after: TimelineEventInput[] = []): Promise<TimelineEvent> {
     validateNewCall(call);
     validateEvent(event);
-    if (this.writer) return this.writer.run('createCall', [call, event]);
+    after = validateExtraEvents('after', after);
+    if (this.writer) return this.writer.run('createCall', [call, event, after]);
     const columns = [...CALL_INSERT_COLUMNS, 'last_seq'];
     const insert = this.stmt(`INSERT INTO calls (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')}) ON CONFLICT (id) DO NOTHING`);
     return this.write(() => {
-      const res = insert.run(...callInsertValues(call), 1);
+      const res = insert.run(...callInsertValues(call), 1 + after.length);
       if (res.changes === 0) throw new ConflictError(`call ${call.id} already exists`, { callId: call.id });
-      return this.insertEvent(call.id, 1, event);
+      const first = this.insertEvent(call.id, 1, event);
+      after.forEach((e, i) => this.insertEvent(call.id, 2 + i, e));
+      return first;
     });
   }
 
@@ -134,16 +138,18 @@ export class SqliteCallStore implements CallStore {
     validateId('callId', callId);
     validatePatch(update?.patch);
     validateEvent(update.event);
+    const before = validateExtraEvents('before', update.before);
     // updatedAt from this side's clock (the writer thread has the system clock).
     if (this.writer) return this.writer.run('updateCall', [callId, { ...update, patch: { updatedAt: this.clock.now(), ...update.patch } }]);
     const fields = Object.keys(update.patch) as CallField[];
     const values: SqlValue[] = fields.map((f) => encodeCallField(f, update.patch[f]));
     if (!fields.includes('updatedAt')) values.push(this.clock.now());
     const expect = update.expectState;
-    const statement = this.updateStatement(fields, expect !== undefined);
+    const statement = this.updateStatement(fields, expect !== undefined, 1 + before.length);
     return this.write(() => {
       const row = (expect !== undefined ? statement.get(...values, callId, expect) : statement.get(...values, callId)) as { last_seq: number } | undefined;
       if (!row) throw this.updateRefusal(callId, expect);
+      before.forEach((e, i) => this.insertEvent(callId, row.last_seq - before.length + i, e));
       return this.insertEvent(callId, row.last_seq, update.event);
     });
   }
@@ -383,10 +389,10 @@ export class SqliteCallStore implements CallStore {
     return statement;
   }
 
-  private updateStatement(fields: CallField[], compareState: boolean): Database.Statement {
+  private updateStatement(fields: CallField[], compareState: boolean, events: number): Database.Statement {
     const sets = fields.map((f) => `${CALL_COLUMNS[f].column} = ?`);
     if (!fields.includes('updatedAt')) sets.push('updated_at = ?');
-    sets.push('last_seq = last_seq + 1');
+    sets.push(`last_seq = last_seq + ${events}`);
     return this.stmt(`UPDATE calls SET ${sets.join(', ')} WHERE id = ?${compareState ? ' AND state = ?' : ''} RETURNING last_seq`);
   }
 

@@ -1,6 +1,6 @@
 import { ValidationError, type FieldIssue } from '../core/errors';
 import { CALL_STATES, CLASSIFICATIONS, END_REASONS, type CallBackend, type CallbackTask, type CallRecord, type OperatorAccount, type Outcome } from '../domain/types';
-import type { CallQuery, CallUpdate, TimeRange } from '../ports/call-store';
+import type { CallQuery, CallUpdate, TimeRange, TimelineEventInput } from '../ports/call-store';
 import { CALL_COLUMNS, isCallField, type CallField } from './call-columns';
 
 /*
@@ -103,6 +103,17 @@ export function validateEvent(event: CallUpdate['event']): void {
   if (event.data !== undefined && !isPlainObject(event.data)) issues.push({ field: 'event.data', message: 'must be an object' });
   fail('invalid timeline event', issues);
 }
+
+/** The extra events of a write (`before` of an update, `after` of a create): a short list of valid events. */
+export function validateExtraEvents(field: 'before' | 'after', events: unknown): TimelineEventInput[] {
+  if (events === undefined) return [];
+  if (!Array.isArray(events) || events.length > MAX_EXTRA_EVENTS) {
+    throw new ValidationError(`invalid ${field} events`, [{ field, message: `must be a list of at most ${MAX_EXTRA_EVENTS} timeline events` }]);
+  }
+  for (const event of events) validateEvent(event as TimelineEventInput);
+  return events as TimelineEventInput[];
+}
+const MAX_EXTRA_EVENTS = 16;
 
 export function validateOutcome(outcome: Outcome): void {
   if (!isPlainObject(outcome)) throw new ValidationError('outcome must be an object');

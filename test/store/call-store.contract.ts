@@ -135,6 +135,33 @@ export function callStoreContract(factory: ContractFactory): void {
       expect(await store.getTimeline('c3')).to.deep.equal([]);
     });
 
+    it('writes the events that follow the creation in the same transaction, numbered after it', async () => {
+      const first = await store.createCall(call('c1', { state: 'in_ivr' }), created(), [
+        { at: T0, type: 'call.in_ivr', actor: system },
+        { at: T0 + 1, type: 'ivr.note', actor: system, data: { n: 1 } },
+      ]);
+      expect(first.seq).to.equal(1);
+      const timeline = await store.getTimeline('c1');
+      expect(timeline.map((e) => [e.seq, e.type])).to.deep.equal([
+        [1, 'call.created'],
+        [2, 'call.in_ivr'],
+        [3, 'ivr.note'],
+      ]);
+      expect(timeline[2].data).to.deep.equal({ n: 1 });
+      // The numbering goes on after them.
+      expect((await store.appendEvent('c1', { at: T0 + 2, type: 'later', actor: system })).seq).to.equal(4);
+    });
+
+    it('refuses a malformed list of following events and creates nothing', async () => {
+      const bad: unknown[] = ['x', [{ at: 'soon', type: 'x', actor: system }], Array.from({ length: 17 }, () => ({ at: T0, type: 'x', actor: system }))];
+      for (const after of bad) {
+        const err = await rejection(store.createCall(call('c1'), created(), after as CallUpdate['before']));
+        expect(err, JSON.stringify(after).slice(0, 60)).to.be.instanceOf(ValidationError);
+      }
+      expect(await store.getCall('c1')).to.equal(undefined);
+      expect(await store.getTimeline('c1')).to.deep.equal([]);
+    });
+
     it('returns undefined for an unknown call', async () => {
       expect(await store.getCall('nope')).to.equal(undefined);
       expect(await store.getTimeline('nope')).to.deep.equal([]);
@@ -153,6 +180,43 @@ export function callStoreContract(factory: ContractFactory): void {
       const back = await store.getCall('c1');
       expect(back).to.deep.include({ state: 'queued', category: 'medical', priority: 2, queuedAt: T0 + 10, updatedAt: clock.now() });
       expect((await store.getTimeline('c1')).map((e) => e.type)).to.deep.equal(['call.created', 'call.queued']);
+    });
+
+    it('writes the events before the change in the same transaction, ahead of its own event', async () => {
+      await store.createCall(call('c1', { state: 'in_ivr' }), created());
+      const event = await store.updateCall('c1', {
+        patch: { state: 'queued', category: 'fire', priority: 1, queuedAt: T0 + 5 },
+        event: { at: T0 + 5, type: 'call.queued', actor: system },
+        before: [{ at: T0 + 5, type: 'ivr.digit', actor: { kind: 'caller' }, data: { digit: '1' } }],
+        expectState: 'in_ivr',
+      });
+      expect(event).to.deep.include({ seq: 3, type: 'call.queued' });
+      const timeline = await store.getTimeline('c1');
+      expect(timeline.map((e) => [e.seq, e.type])).to.deep.equal([
+        [1, 'call.created'],
+        [2, 'ivr.digit'],
+        [3, 'call.queued'],
+      ]);
+      expect(timeline[1].data).to.deep.equal({ digit: '1' });
+    });
+
+    it('writes neither the change nor its earlier events when the compare-and-set refuses, or the list is malformed', async () => {
+      await store.createCall(call('c1', { state: 'in_ivr' }), created());
+      const refused = await rejection(
+        store.updateCall('c1', {
+          patch: { state: 'queued' },
+          event: { at: T0 + 5, type: 'call.queued', actor: system },
+          before: [{ at: T0 + 5, type: 'ivr.digit', actor: { kind: 'caller' }, data: { digit: '1' } }],
+          expectState: 'new',
+        }),
+      );
+      expect(refused).to.be.instanceOf(ConflictError);
+      const malformed = await rejection(
+        store.updateCall('c1', { patch: { state: 'queued' }, event: { at: T0 + 5, type: 'call.queued', actor: system }, before: [{ type: 'ivr.digit' }] as unknown as CallUpdate['before'] }),
+      );
+      expect(malformed).to.be.instanceOf(ValidationError);
+      expect((await store.getCall('c1'))!.state).to.equal('in_ivr');
+      expect((await store.getTimeline('c1')).map((e) => e.type)).to.deep.equal(['call.created']);
     });
 
     it('takes updatedAt from the patch when given, and clears optional fields set to undefined', async () => {
