@@ -21,7 +21,7 @@ import {
   type Location,
   type Outcome,
 } from '../domain/types';
-import type { CallStore } from '../ports/call-store';
+import type { CallStore, TimelineEventInput } from '../ports/call-store';
 import type { DispatchObserver, DispatchPort } from '../ports/dispatch';
 
 /** What a telephony adapter knows when a call reaches siaga112. */
@@ -107,26 +107,43 @@ export class CallCenter implements DispatchObserver {
       if (existing) return { call: existing, created: false, commands: [] };
 
       const now = this.deps.clock.now();
-      const call = await this.recordNewCall(incoming, incoming.backend, now, {});
-      this.log(call).info('call arrived', { dialed: call.dialedNumber, backend: call.backend, channelId: call.channelId });
-
-      const inIvr = await this.transition(call, 'in_ivr', { at: now, actor: SYSTEM });
+      // Recorded straight into the IVR: one commit before the caller is answered.
+      const inIvr = await this.recordNewCall(incoming, incoming.backend, now, {}, 'in_ivr');
       const session = new IvrSession(this.deps.menu);
-      this.ivr.set(call.id, session);
+      this.ivr.set(inIvr.id, session);
       const commands = await this.applyIvr(inIvr, session, { type: 'started' });
-      return { call: (await this.deps.store.getCall(call.id)) ?? inIvr, created: true, commands };
+      return { call: (await this.deps.store.getCall(inIvr.id)) ?? inIvr, created: true, commands };
     });
   }
 
   /** Feed one IVR event (prompt finished, digit, timeout) and get the commands to carry out. */
   async ivrEvent(callId: string, event: IvrEvent): Promise<IvrCommand[]> {
-    return this.locks.run(callId, async () => {
+    const staged = await this.ivrEventStaged(callId, event);
+    await staged.queued;
+    return staged.commands;
+  }
+
+  /**
+   * As ivrEvent, but the commands come back as soon as the record is written,
+   * while the call is still being put in the queue: the caller's prompt can
+   * stop (or the next one start) without waiting for Redis. `queued` settles
+   * once the queue has the call (at once when the event queued nothing); it
+   * rejects with UnavailableError when the queue cannot take it, and the
+   * `queue` command must not be carried out before it settles.
+   */
+  async ivrEventStaged(callId: string, event: IvrEvent): Promise<{ commands: IvrCommand[]; queued: Promise<void> }> {
+    let decided!: (commands: IvrCommand[]) => void;
+    const early = new Promise<IvrCommand[]>((resolve) => (decided = resolve));
+    const done = this.locks.run(callId, async () => {
       const session = this.ivr.get(callId);
       if (!session || session.finished) return [];
       const call = await this.requireCall(callId);
       if (call.state !== 'in_ivr') return [];
-      return this.applyIvr(call, session, event);
+      return this.applyIvr(call, session, event, decided);
     });
+    const queued = done.then(() => undefined);
+    queued.catch(() => undefined); // awaited by whoever carries out `queue`; never unhandled
+    return { commands: await Promise.race([early, done]), queued };
   }
 
   /**
@@ -306,6 +323,19 @@ export class CallCenter implements DispatchObserver {
    * lock (the store numbers appends atomically), so it is safe to call from
    * inside another step of the same call.
    */
+  /**
+   * Where the caller is, learnt after the record was made (the PBX is asked
+   * for the SIP headers while the caller is answered). Kept if the call has
+   * no location yet; a location already recorded is not overwritten.
+   */
+  async locationFound(callId: string, location: Location): Promise<void> {
+    await this.locks.run(callId, async () => {
+      const call = await this.requireCall(callId);
+      if (call.location) return;
+      await this.patch(call, { location }, 'call.location', { location }, { kind: 'pbx' });
+    });
+  }
+
   async note(callId: string, type: string, data: Record<string, unknown>, actor: Actor = SYSTEM): Promise<void> {
     await this.deps.store.appendEvent(callId, { at: this.deps.clock.now(), type, actor, data });
   }
@@ -494,8 +524,18 @@ export class CallCenter implements DispatchObserver {
 
   // ------------------------------------------------------------- internals
 
-  /** Create the record of a call that reached siaga112, with its `call.created` event. */
-  private async recordNewCall(incoming: Omit<IncomingCall, 'backend'>, backend: CallBackend, now: number, facts: Record<string, unknown>): Promise<CallRecord> {
+  /**
+   * Create the record of a call that reached siaga112, with its `call.created`
+   * event; with `into`, already moved on to that state (its transition event
+   * written in the same transaction).
+   */
+  private async recordNewCall(
+    incoming: Omit<IncomingCall, 'backend'>,
+    backend: CallBackend,
+    now: number,
+    facts: Record<string, unknown>,
+    into?: 'in_ivr',
+  ): Promise<CallRecord> {
     const call: CallRecord = {
       id: newId('call'),
       backend,
@@ -510,7 +550,7 @@ export class CallCenter implements DispatchObserver {
       ...(incoming.pbxUniqueId ? { pbxUniqueId: incoming.pbxUniqueId } : {}),
       ...(incoming.location ? { location: incoming.location } : {}),
     };
-    await this.deps.store.createCall(call, {
+    const created: TimelineEventInput = {
       at: now,
       type: 'call.created',
       actor: { kind: 'pbx' },
@@ -522,36 +562,65 @@ export class CallCenter implements DispatchObserver {
         ...(call.location ? { location: call.location } : {}),
         ...facts,
       },
-    });
-    return call;
+    };
+    if (!into) {
+      await this.deps.store.createCall(call, created);
+      return call;
+    }
+    const ctx: CallTransitionContext = { at: now, actor: SYSTEM };
+    const { patch, event } = transitionCall(call, into, ctx);
+    const next = { ...call, ...patch };
+    await this.deps.store.createCall(next, created, [event]);
+    this.log(call).info('call arrived', { dialed: call.dialedNumber, backend: call.backend, channelId: call.channelId });
+    this.announce(call, next, into, ctx);
+    return next;
   }
 
-  private async applyIvr(call: CallRecord, session: IvrSession, event: IvrEvent): Promise<IvrCommand[]> {
+  /** `decided`: told the commands once every record is written, before the call goes into the queue. */
+  private async applyIvr(call: CallRecord, session: IvrSession, event: IvrEvent, decided?: (commands: IvrCommand[]) => void): Promise<IvrCommand[]> {
     const at = this.deps.clock.now();
-    if (event.type === 'digit') await this.deps.store.appendEvent(call.id, { at, type: 'ivr.digit', actor: CALLER, data: { digit: event.digit } });
-    if (event.type === 'input_timeout') await this.deps.store.appendEvent(call.id, { at, type: 'ivr.no_input', actor: CALLER, data: {} });
+    // The caller's input is written with the change it causes (one commit on the call's path), or alone.
+    let input: TimelineEventInput[] = [];
+    if (event.type === 'digit') input = [{ at, type: 'ivr.digit', actor: CALLER, data: { digit: event.digit } }];
+    if (event.type === 'input_timeout') input = [{ at, type: 'ivr.no_input', actor: CALLER, data: {} }];
     const commands = session.handle(event);
     let current = call;
     for (const command of commands) {
       if (command.type === 'set_language') {
-        current = (await this.patch(current, { language: command.language }, 'ivr.language', { language: command.language }, CALLER)) ?? current;
+        current = (await this.patch(current, { language: command.language }, 'ivr.language', { language: command.language }, CALLER, input)) ?? current;
+        input = [];
       } else if (command.type === 'queue') {
         this.ivr.delete(call.id);
-        current = await this.queue(current, command.category, command.language, command.reason);
+        current = await this.queue(current, command.category, command.language, command.reason, input, () => decided?.(commands));
+        input = [];
       }
     }
+    for (const e of input) await this.deps.store.appendEvent(call.id, e);
     return commands;
   }
 
-  private async queue(call: CallRecord, category: CategoryId, language: LanguageId, reason: string): Promise<CallRecord> {
+  private async queue(
+    call: CallRecord,
+    category: CategoryId,
+    language: LanguageId,
+    reason: string,
+    before: TimelineEventInput[] = [],
+    recorded?: () => void,
+  ): Promise<CallRecord> {
     const priority = categoryPriority(this.deps.menu, category);
-    const queued = await this.transition(call, 'queued', {
-      at: this.deps.clock.now(),
-      actor: SYSTEM,
-      category,
-      priority,
-      data: { reason, language },
-    });
+    const queued = await this.transition(
+      call,
+      'queued',
+      {
+        at: this.deps.clock.now(),
+        actor: SYSTEM,
+        category,
+        priority,
+        data: { reason, language },
+      },
+      before,
+    );
+    recorded?.();
     await this.enqueue(queued);
     return queued;
   }
@@ -619,18 +688,24 @@ export class CallCenter implements DispatchObserver {
     return taken.find((t) => t.callId === callId)?.takenBy;
   }
 
-  private async transition(call: CallRecord, to: CallState, ctx: CallTransitionContext): Promise<CallRecord> {
+  /** Move the call on (compare-and-set on its state); `before`: the events that led here, in the same write. */
+  private async transition(call: CallRecord, to: CallState, ctx: CallTransitionContext, before: TimelineEventInput[] = []): Promise<CallRecord> {
     const { patch, event } = transitionCall(call, to, ctx);
-    await this.deps.store.updateCall(call.id, { patch, event, expectState: call.state });
+    await this.deps.store.updateCall(call.id, { patch, event, expectState: call.state, ...(before.length ? { before } : {}) });
     const next = { ...call, ...patch };
-    const log = this.log(next);
-    log.info(`call ${to}`, { from: call.state, ...(ctx.endReason ? { reason: ctx.endReason } : {}), ...(next.category ? { category: next.category } : {}) });
-    this.publishTransition(next, to, ctx.at, ctx.endReason);
+    this.announce(call, next, to, ctx);
     return next;
   }
 
-  private async patch(call: CallRecord, patch: Partial<CallRecord>, type: string, data: Record<string, unknown>, actor: Actor): Promise<CallRecord | undefined> {
-    await this.deps.store.updateCall(call.id, { patch: { ...patch, updatedAt: this.deps.clock.now() }, event: { at: this.deps.clock.now(), type, actor, data } });
+  /** Log and publish a transition that has been written. */
+  private announce(from: CallRecord, next: CallRecord, to: CallState, ctx: CallTransitionContext): void {
+    this.log(next).info(`call ${to}`, { from: from.state, ...(ctx.endReason ? { reason: ctx.endReason } : {}), ...(next.category ? { category: next.category } : {}) });
+    this.publishTransition(next, to, ctx.at, ctx.endReason);
+  }
+
+  private async patch(call: CallRecord, patch: Partial<CallRecord>, type: string, data: Record<string, unknown>, actor: Actor, before: TimelineEventInput[] = []): Promise<CallRecord | undefined> {
+    const at = this.deps.clock.now();
+    await this.deps.store.updateCall(call.id, { patch: { ...patch, updatedAt: at }, event: { at, type, actor, data }, ...(before.length ? { before } : {}) });
     return { ...call, ...patch };
   }
 

@@ -15,7 +15,7 @@ import { parseSipLocation } from './location';
 /** What the Asterisk adapter asks of the application service. */
 export type AsteriskCallCenter = Pick<
   CallCenter,
-  'callArrived' | 'ivrEvent' | 'callerHungUp' | 'operatorHungUp' | 'callFailed' | 'note' | 'takeUp' | 'channelGone' | 'handedToFailsafe' | 'activeCalls'
+  'callArrived' | 'locationFound' | 'ivrEvent' | 'ivrEventStaged' | 'callerHungUp' | 'operatorHungUp' | 'callFailed' | 'note' | 'takeUp' | 'channelGone' | 'handedToFailsafe' | 'activeCalls'
 >;
 
 export interface AsteriskTelephonyDeps {
@@ -469,15 +469,15 @@ export class AsteriskTelephony implements OperatorRinger, WaitingCallerControl {
 
   /** Feed the IVR and carry out its commands; a queue that cannot be reached sends the caller to the fail-safe. */
   private async ivrStep(leg: CallerLeg, event: IvrEvent): Promise<void> {
-    let commands: IvrCommand[];
+    let staged: { commands: IvrCommand[]; queued: Promise<void> };
     try {
-      commands = await this.deps.callCenter.ivrEvent(leg.callId, event);
+      staged = await this.deps.callCenter.ivrEventStaged(leg.callId, event);
     } catch (err) {
       if (!(err instanceof UnavailableError)) throw err;
       await this.toFailsafe(leg, errorMessage(err));
       return;
     }
-    await this.execute(leg, commands);
+    await this.execute(leg, staged.commands, staged.queued);
   }
 
   /** Read every PJSIP endpoint's state and report the ones that changed. */
@@ -649,14 +649,15 @@ export class AsteriskTelephony implements OperatorRinger, WaitingCallerControl {
   private async inbound(e: AriEvent, channelId: string, dialedArg: string | undefined): Promise<boolean> {
     if (this.legsByChannel.has(channelId)) return true; // a repeated StasisStart
     const channel = e.channel!;
-    const location = channel.name.startsWith('PJSIP/') ? await this.readLocation(channelId) : undefined;
+    // The SIP headers are asked for alongside, not before: the record and the answer do not wait for
+    // the PBX's replies; the location joins the record as soon as they are in (call.location).
+    const locationRead = channel.name.startsWith('PJSIP/') ? this.readLocation(channelId) : undefined;
     const arrival = await this.deps.callCenter.callArrived({
       backend: 'asterisk',
       channelId,
       callerNumber: channel.caller?.number || 'unknown',
       dialedNumber: dialedArg || channel.dialplan?.exten || '112',
       pbxUniqueId: channel.id,
-      ...(location ? { location } : {}),
     });
     if (!arrival.created) {
       // Known channel: a duplicate StasisStart, or a call taken up after a restart (issue 6).
@@ -683,6 +684,10 @@ export class AsteriskTelephony implements OperatorRinger, WaitingCallerControl {
       leg.log.warn('answer failed; going on', { error: errorMessage(err) });
     }
     await this.execute(leg, arrival.commands);
+    const location = await locationRead;
+    if (location) {
+      await this.deps.callCenter.locationFound(leg.callId, location).catch((err: unknown) => leg.log.warn('could not record the caller location', { error: errorMessage(err) }));
+    }
     return true;
   }
 
@@ -699,10 +704,22 @@ export class AsteriskTelephony implements OperatorRinger, WaitingCallerControl {
     }
   }
 
-  /** Carry out IVR commands in order. Stops at the first "channel gone". */
-  private async execute(leg: CallerLeg, commands: IvrCommand[]): Promise<void> {
+  /**
+   * Carry out IVR commands in order. Stops at the first "channel gone".
+   * `queued`: the call centre still putting the call in the queue; the
+   * caller starts waiting only once it has (the fail-safe if it cannot).
+   */
+  private async execute(leg: CallerLeg, commands: IvrCommand[], queued?: Promise<void>): Promise<void> {
     for (const command of commands) {
       if (leg.phase === 'ended') return;
+      if (command.type === 'queue' && queued) {
+        try {
+          await queued;
+        } catch (err) {
+          if (!(err instanceof UnavailableError)) throw err;
+          return this.toFailsafe(leg, errorMessage(err));
+        }
+      }
       try {
         await this.executeOne(leg, command, commands);
       } catch (err) {

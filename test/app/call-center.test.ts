@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { CallCenter, type IncomingCall } from '../../src/app/call-center';
 import { ManualClock } from '../../src/core/clock';
-import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../src/core/errors';
+import { ConflictError, ForbiddenError, NotFoundError, UnavailableError, ValidationError } from '../../src/core/errors';
 import { silentLogger } from '../../src/core/logger';
 import { DomainEventBus, type DomainEvent } from '../../src/domain/events';
 import { loadIvrMenu } from '../../src/domain/ivr/menu';
@@ -99,6 +99,85 @@ describe('CallCenter (application service)', () => {
     const types = (await store.getTimeline(callId)).map((e) => e.type);
     expect(types).to.deep.equal(['call.created', 'call.in_ivr', 'ivr.digit', 'call.queued', 'call.offered', 'call.connected', 'call.ended', 'outcome.submitted']);
     expect(events.map((e) => e.type)).to.include.members(['call.queued', 'call.offered', 'call.answered', 'call.ended']);
+  });
+
+  it('arrival is one write: the record is in the IVR with both events when the first commands come back', async () => {
+    let writes = 0;
+    const createCall = store.createCall.bind(store);
+    const updateCall = store.updateCall.bind(store);
+    store.createCall = (...args) => ((writes += 1), createCall(...args));
+    store.updateCall = (...args) => ((writes += 1), updateCall(...args));
+    const arrival = await center.callArrived(incoming());
+    expect(writes).to.equal(1);
+    expect(arrival.call.state).to.equal('in_ivr');
+    expect((await store.getTimeline(arrival.call.id)).map((e) => [e.seq, e.type])).to.deep.equal([
+      [1, 'call.created'],
+      [2, 'call.in_ivr'],
+    ]);
+  });
+
+  it('a key press the menu does not know is still on the timeline, alone', async () => {
+    const { call } = await center.callArrived(incoming());
+    await center.ivrEvent(call.id, { type: 'prompt_finished', promptId: 'greeting' });
+    await center.ivrEvent(call.id, { type: 'digit', digit: '7' });
+    const timeline = await store.getTimeline(call.id);
+    expect(timeline.map((e) => e.type)).to.deep.equal(['call.created', 'call.in_ivr', 'ivr.digit']);
+    expect(timeline[2].data).to.deep.equal({ digit: '7' });
+    expect((await store.getCall(call.id))!.state).to.equal('in_ivr');
+  });
+
+  it('the caller location learnt after arrival joins the record once and never overwrites one', async () => {
+    const { call } = await center.callArrived(incoming());
+    await center.locationFound(call.id, { latitude: -6.2, longitude: 106.8, source: 'sip-geolocation' });
+    await center.locationFound(call.id, { text: 'elsewhere', source: 'sip-x-caller-location' });
+    expect((await store.getCall(call.id))!.location).to.deep.equal({ latitude: -6.2, longitude: 106.8, source: 'sip-geolocation' });
+    expect((await store.getTimeline(call.id)).filter((e) => e.type === 'call.location')).to.have.length(1);
+    let refused: unknown;
+    await center.locationFound('call_nope', { text: 'x', source: 'sip-geolocation' }).catch((err: unknown) => (refused = err));
+    expect(refused).to.be.instanceOf(NotFoundError);
+  });
+
+  it('staged IVR step: the commands come back once the record says queued, before the queue has the call', async () => {
+    const { call } = await center.callArrived(incoming());
+    await center.ivrEvent(call.id, { type: 'prompt_finished', promptId: 'greeting' });
+    let letIn!: () => void;
+    const gate = new Promise<void>((resolve) => (letIn = resolve));
+    const enqueue = dispatch.enqueue.bind(dispatch);
+    dispatch.enqueue = async (entry) => {
+      await gate;
+      return enqueue(entry);
+    };
+    const staged = await center.ivrEventStaged(call.id, { type: 'digit', digit: '1' });
+    expect(staged.commands.map((c) => c.type)).to.include('queue');
+    expect((await store.getCall(call.id))!.state).to.equal('queued');
+    expect(dispatch.queued).to.have.length(0);
+    let settled = false;
+    void staged.queued.then(() => (settled = true));
+    await new Promise((r) => setImmediate(r));
+    expect(settled).to.equal(false);
+    letIn();
+    await staged.queued;
+    expect(dispatch.queued.map((q) => q.callId)).to.deep.equal([call.id]);
+  });
+
+  it('staged IVR step: a queue that cannot take the call rejects `queued` with UnavailableError, the commands still came back', async () => {
+    const { call } = await center.callArrived(incoming());
+    await center.ivrEvent(call.id, { type: 'prompt_finished', promptId: 'greeting' });
+    dispatch.enqueue = async () => {
+      throw new Error('redis is down');
+    };
+    const staged = await center.ivrEventStaged(call.id, { type: 'digit', digit: '1' });
+    expect(staged.commands.map((c) => c.type)).to.include('queue');
+    let refused: unknown;
+    await staged.queued.catch((err: unknown) => (refused = err));
+    expect(refused).to.be.instanceOf(UnavailableError);
+    expect((await store.getTimeline(call.id)).map((e) => e.type)).to.include('queue.unavailable');
+    // The plain step reports the same failure by rejecting.
+    const second = await center.callArrived(incoming('chan-2'));
+    await center.ivrEvent(second.call.id, { type: 'prompt_finished', promptId: 'greeting' });
+    let plain: unknown;
+    await center.ivrEvent(second.call.id, { type: 'digit', digit: '1' }).catch((err: unknown) => (plain = err));
+    expect(plain).to.be.instanceOf(UnavailableError);
   });
 
   it('a repeated arrival of the same channel creates one record', async () => {

@@ -25,7 +25,9 @@ describe('Asterisk: 112 call flow through the simulator', function () {
     const ch = h.sim.control.placeCall({ from: CALLER, name: 'Caller', headers: { 'X-Caller-Location': 'lat=-6.175392;lon=106.827153;acc=25' }, steps: [{ wait: 0.3 }, { dtmf: '2' }, { wait: 60 }] });
     const record = await recordFor(ch.id);
     expect(record).to.include({ backend: 'asterisk', callerNumber: CALLER, dialedNumber: '112', channelId: ch.id, pbxUniqueId: ch.id });
-    expect(record.location).to.deep.include({ latitude: -6.175392, longitude: 106.827153, accuracyM: 25 });
+    // The SIP headers are read alongside the answer: the location joins the record a moment later.
+    const located = await waitFor('the caller location', async () => (await h!.call(record.id))?.location);
+    expect(located).to.deep.include({ latitude: -6.175392, longitude: 106.827153, accuracyM: 25 });
 
     const connected = await waitFor('connected', async () => {
       const c = await h!.call(record.id);
