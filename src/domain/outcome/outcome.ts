@@ -44,7 +44,24 @@ export interface OutcomeContext {
   operatorId: string;
 }
 
-function outcomeSchema(ctx: OutcomeContext) {
+/**
+ * Building the schema costs more than using it (every outcome of a flood
+ * went through a fresh one): keep one per set of categories and agencies.
+ */
+const schemas = new Map<string, ReturnType<typeof buildOutcomeSchema>>();
+
+function outcomeSchema(ctx: OutcomeContext): ReturnType<typeof buildOutcomeSchema> {
+  const key = `${ctx.categories.join('\n')}\u0000${ctx.agencies.map((a) => a.id).join('\n')}`;
+  let schema = schemas.get(key);
+  if (!schema) {
+    if (schemas.size >= 16) schemas.clear(); // a handful of configurations per process at most
+    schema = buildOutcomeSchema(ctx);
+    schemas.set(key, schema);
+  }
+  return schema;
+}
+
+function buildOutcomeSchema(ctx: Pick<OutcomeContext, 'categories' | 'agencies'>) {
   const categories = new Set(ctx.categories);
   const agencies = new Set(ctx.agencies.map((a) => a.id));
   const finite = (what: string) => z.number({ error: `expected ${what} as a number` }).refine(Number.isFinite, `expected ${what} as a finite number`);
