@@ -24,6 +24,7 @@
  * BENCH_PATIENCE ("5-30"), BENCH_TALK ("8-15"), BENCH_WRAPUP (2),
  * BENCH_WARMUP (60: seconds left out of the memory slope, until the number of calls up is steady),
  * BENCH_HEAP_SNAPSHOTS (a directory: heap snapshots at warm-up and at the end of the arrivals),
+ * BENCH_GC_EVERY (seconds; run with node --expose-gc: a full GC at each mark and the heap kept after it, with its slope),
  * BENCH_LOG_LEVEL (error).
  */
 import { spawn } from 'node:child_process';
@@ -58,6 +59,7 @@ const TALK = range(process.env.BENCH_TALK, [8, 15]);
 const WRAPUP = Number(process.env.BENCH_WRAPUP ?? 2);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 60);
 const SNAPSHOTS = process.env.BENCH_HEAP_SNAPSHOTS;
+const GC_EVERY = Number(process.env.BENCH_GC_EVERY ?? 0);
 const ROOT = path.resolve(__dirname, '..');
 const START_AT = 1;
 
@@ -295,6 +297,12 @@ async function main(): Promise<void> {
     `bench:calls — ${RATE} calls/s for ${SECONDS} s; patience ${PATIENCE.join('-')} s, talk ${TALK.join('-')} s, wrap-up ${WRAPUP} s, ${OPERATORS} operators; simulator in its own process`,
   );
   loop.enable();
+  // With BENCH_GC_EVERY (node --expose-gc): a full GC at each mark, then the heap that is really kept.
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (GC_EVERY > 0 && !gc) throw new Error('BENCH_GC_EVERY needs node --expose-gc (see the README)');
+  const retained: Array<[number, number]> = [];
+  let nextGc = GC_EVERY;
+  const printEvery = SECONDS > 600 ? 30 : 5;
   let snapshotted = 0;
   let quiet = 0;
   for (let i = 1; (performance.now() - started) / 1000 < total && quiet < 2; i++) {
@@ -303,15 +311,21 @@ async function main(): Promise<void> {
     const m = process.memoryUsage();
     const c = process.cpuUsage();
     samples.push({ t, rss: m.rss, heap: m.heapUsed, cpu: (c.user + c.system) / 1e6 });
+    if (gc && GC_EVERY > 0 && t >= nextGc) {
+      nextGc += GC_EVERY;
+      gc();
+      retained.push([t, process.memoryUsage().heapUsed]);
+    }
     if (SNAPSHOTS && ((snapshotted === 0 && t >= WARMUP) || (snapshotted === 1 && t >= arrivalsEnd - 2))) {
       snapshotted += 1;
       console.log(`heap snapshot: ${v8.writeHeapSnapshot(path.join(SNAPSHOTS, `bench-calls-${snapshotted}.heapsnapshot`))}`);
     }
     // Done early once the arrivals are over and every call has ended.
     quiet = t > arrivalsEnd && live.size === 0 ? quiet + 1 : 0;
-    if (i % 5 === 0) {
+    if (i % printEvery === 0) {
+      const kept = retained.length ? ` heap-after-gc=${mb(retained[retained.length - 1][1])}MB` : '';
       console.log(
-        `t=${Math.round(t)}s calls=${stasisStarts} up=${live.size} answered=${counts.answered} rss=${mb(m.rss)}MB heap=${mb(m.heapUsed)}MB ext=${mb(m.external)}MB event p50=${ms(latency, 50)}ms p99=${ms(latency, 99)}ms loop-delay p99=${loopMs(99)}ms`,
+        `t=${Math.round(t)}s calls=${stasisStarts} up=${live.size} answered=${counts.answered} rss=${mb(m.rss)}MB heap=${mb(m.heapUsed)}MB${kept} ext=${mb(m.external)}MB event p50=${ms(latency, 50)}ms p99=${ms(latency, 99)}ms loop-delay p99=${loopMs(99)}ms`,
       );
     }
   }
@@ -351,6 +365,13 @@ async function main(): Promise<void> {
     `call store (time on the event loop per call): ${[...storeStats].filter(([, h]) => h.count > 0).map(([n, h]) => `${n} ×${h.count} p50 ${ms(h, 50)} p99 ${ms(h, 99)} ms`).join('; ')}`,
     `awaited (call → settled: writes to their commit, the queue, ARI requests): ${[...waits].filter(([, h]) => h.count > 0).map(([n, h]) => `${n} ×${h.count} p50 ${ms(h, 50)} p99 ${ms(h, 99)} ms`).join('; ')}`,
   );
+  const keptSteady = retained.filter(([t]) => t >= WARMUP && t <= arrivalsEnd);
+  if (keptSteady.length >= 2) {
+    const perMin = slope(keptSteady.map(([t, b]) => [t / 60, b / 1024 / 1024]));
+    console.log(
+      `heap after a full GC every ${GC_EVERY} s, from ${WARMUP} s to the end of arrivals (${keptSteady.length} marks): first ${mb(keptSteady[0][1])} MB, last ${mb(keptSteady[keptSteady.length - 1][1])} MB, min ${mb(Math.min(...keptSteady.map(([, b]) => b)))} MB, max ${mb(Math.max(...keptSteady.map(([, b]) => b)))} MB, slope ${perMin.toFixed(3)} MB/min`,
+    );
+  }
   console.log(`memory after ${WARMUP} s warm-up to the end of arrivals: rss ${rssStart} → ${rssEnd} MB, slope (least squares over the lowest sample of each 10 s) rss ${rssSlope.toFixed(2)} MB/min, heapUsed ${heapSlope.toFixed(2)} MB/min`);
   console.log(`service process CPU over the same part: ${Math.round(cpuShare * 100)}% of one core (main thread and helpers)`);
   console.log(`left over in the Asterisk adapter after the run: ${JSON.stringify(leftOver)}`);
