@@ -361,10 +361,8 @@ async function main(): Promise<void> {
   console.log(`event → command (${latency.count} events): p50 ${ms(latency, 50)} ms, p99 ${ms(latency, 99)} ms, max ${(latency.max / 1000).toFixed(1)} ms`);
   console.log(`  by event: ${[...byType].map(([t, h]) => `${t} ×${h.count} p50 ${ms(h, 50)} p99 ${ms(h, 99)} ms`).join('; ')}`);
   console.log(`event loop delay (beyond the 10 ms sampling timer): p50 ${loopMs(50)} ms, p99 ${loopMs(99)} ms, max ${Math.max(0, loop.max / 1e6 - 10).toFixed(1)} ms`);
-  console.log(
-    `call store (time on the event loop per call): ${[...storeStats].filter(([, h]) => h.count > 0).map(([n, h]) => `${n} ×${h.count} p50 ${ms(h, 50)} p99 ${ms(h, 99)} ms`).join('; ')}`,
-    `awaited (call → settled: writes to their commit, the queue, ARI requests): ${[...waits].filter(([, h]) => h.count > 0).map(([n, h]) => `${n} ×${h.count} p50 ${ms(h, 50)} p99 ${ms(h, 99)} ms`).join('; ')}`,
-  );
+  console.log(`call store (time on the event loop per call): ${[...storeStats].filter(([, h]) => h.count > 0).map(([n, h]) => `${n} ×${h.count} p50 ${ms(h, 50)} p99 ${ms(h, 99)} ms`).join('; ')}`);
+  console.log(`awaited (call → settled: writes to their commit, the queue, ARI requests): ${[...waits].filter(([, h]) => h.count > 0).map(([n, h]) => `${n} ×${h.count} p50 ${ms(h, 50)} p99 ${ms(h, 99)} ms`).join('; ')}`);
   const keptSteady = retained.filter(([t]) => t >= WARMUP && t <= arrivalsEnd);
   if (keptSteady.length >= 2) {
     const perMin = slope(keptSteady.map(([t, b]) => [t / 60, b / 1024 / 1024]));
