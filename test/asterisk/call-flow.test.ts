@@ -137,8 +137,12 @@ describe('Asterisk: 112 call flow through the simulator', function () {
     await stateOf(record.id, 'queued');
     const ended = await stateOf(record.id, 'ended');
     expect(ended.endReason).to.equal('abandoned_in_queue');
-    const callbacks = await h.center.listCallbacks('open');
-    expect(callbacks.map((c) => c.callId)).to.include(record.id);
+    // The callback task is written right after the end of the call (a second write): wait for it, not only for the end.
+    const callbacks = await waitFor('the callback task', async () => {
+      const open = await h!.center.listCallbacks('open');
+      return open.some((c) => c.callId === record.id) ? open : undefined;
+    });
+    expect(callbacks.filter((c) => c.callId === record.id)).to.have.length(1);
     await waitFor('no bridges', () => h!.sim.pbx.listBridges().length === 0);
   });
 
@@ -157,7 +161,11 @@ describe('Asterisk: 112 call flow through the simulator', function () {
       return s.state === 'ready' ? s : undefined;
     });
     expect(op.state).to.equal('ready');
-    expect((await h.center.listCallbacks('open')).map((c) => c.callId)).to.include(record.id);
+    const callbacks = await waitFor('the callback task', async () => {
+      const open = await h!.center.listCallbacks('open');
+      return open.some((c) => c.callId === record.id) ? open : undefined;
+    });
+    expect(callbacks.filter((c) => c.callId === record.id)).to.have.length(1);
   });
 
   it('operator does not answer: the call goes back to the queue with its place, the operator leg is gone', async () => {
