@@ -32,7 +32,12 @@ describe('the service as npm start runs it (demo mode, PBX simulator over ARI an
     expect(outcome).to.include({ operatorId: 'op2' });
     const record = await service.store.getCall(call.id);
     expect(record).to.include({ state: 'ended', endReason: 'completed', category: 'disaster', operatorId: 'op2', dialedNumber: '112', callerNumber: '081234500099' });
-    const types = (await service.store.getTimeline(call.id)).map((e) => e.type);
+    // The outcome row and its timeline event are two writes: wait for the event too.
+    const timeline = await waitUntil('outcome.submitted on the timeline', async () => {
+      const events = await service.store.getTimeline(call.id);
+      return events.some((e) => e.type === 'outcome.submitted') ? events : undefined;
+    });
+    const types = timeline.map((e) => e.type);
     expect(types).to.include.ordered.members(['call.created', 'call.in_ivr', 'ivr.digit', 'call.queued', 'call.offered', 'call.connected', 'call.ended', 'outcome.submitted']);
   });
 
