@@ -111,8 +111,8 @@ export class CallCenter implements DispatchObserver {
       const inIvr = await this.recordNewCall(incoming, incoming.backend, now, {}, 'in_ivr');
       const session = new IvrSession(this.deps.menu);
       this.ivr.set(inIvr.id, session);
-      const commands = await this.applyIvr(inIvr, session, { type: 'started' });
-      return { call: (await this.deps.store.getCall(inIvr.id)) ?? inIvr, created: true, commands };
+      const { commands, call } = await this.applyIvr(inIvr, session, { type: 'started' });
+      return { call, created: true, commands };
     });
   }
 
@@ -139,7 +139,7 @@ export class CallCenter implements DispatchObserver {
       if (!session || session.finished) return [];
       const call = await this.requireCall(callId);
       if (call.state !== 'in_ivr') return [];
-      return this.applyIvr(call, session, event, decided);
+      return (await this.applyIvr(call, session, event, decided)).commands;
     });
     const queued = done.then(() => undefined);
     queued.catch(() => undefined); // awaited by whoever carries out `queue`; never unhandled
@@ -576,8 +576,16 @@ export class CallCenter implements DispatchObserver {
     return next;
   }
 
-  /** `decided`: told the commands once every record is written, before the call goes into the queue. */
-  private async applyIvr(call: CallRecord, session: IvrSession, event: IvrEvent, decided?: (commands: IvrCommand[]) => void): Promise<IvrCommand[]> {
+  /**
+   * `decided`: told the commands once every record is written, before the call goes into the queue.
+   * Resolves the commands and the call as written (no read back).
+   */
+  private async applyIvr(
+    call: CallRecord,
+    session: IvrSession,
+    event: IvrEvent,
+    decided?: (commands: IvrCommand[]) => void,
+  ): Promise<{ commands: IvrCommand[]; call: CallRecord }> {
     const at = this.deps.clock.now();
     // The caller's input is written with the change it causes (one commit on the call's path), or alone.
     let input: TimelineEventInput[] = [];
@@ -596,7 +604,7 @@ export class CallCenter implements DispatchObserver {
       }
     }
     for (const e of input) await this.deps.store.appendEvent(call.id, e);
-    return commands;
+    return { commands, call: current };
   }
 
   private async queue(
