@@ -1,26 +1,20 @@
 import type { EventEmitter } from 'node:events';
 import type { Clock } from '../../core/clock';
-import { errorMessage } from '../../core/errors';
+import { TelephonyError, errorMessage } from '../../core/errors';
 import type { Logger } from '../../core/logger';
 import { CappedBackoff, sleep, withTimeout } from '../timing';
-import { asteriskReason, toTelephonyError } from './ari-errors';
+import { ariFailure } from './ari-errors';
+import { AriRest, seg } from './ari-rest';
 import type { AriBridge, AriChannel, AriConnection, AriEndpoint, AriEvent, OriginateRequest } from './ari-types';
 
-// ari-client ships no types: the part siaga112 uses, described here and
-// nowhere else. Operations take one options object and return a promise.
-type Operation = (options?: Record<string, unknown>) => PromiseLike<unknown>;
-type Resource = Record<string, Operation>;
+// ari-client ships no types: the part siaga112 uses (connect, the
+// WebSocket, its events), described here and nowhere else.
 interface WsLike {
   listeners(event: string): Array<(...args: unknown[]) => void>;
   removeAllListeners(event: string): void;
   on(event: string, fn: (...args: unknown[]) => void): void;
 }
 interface AriClient extends EventEmitter {
-  channels: Resource;
-  bridges: Resource;
-  playbacks: Resource;
-  applications: Resource;
-  endpoints: Resource;
   start(apps: string): PromiseLike<void>;
   stop(): void;
   _ws?: WsLike;
@@ -48,7 +42,9 @@ export interface AriClientConnectionOptions {
 }
 
 /**
- * ARI through the unmodified `ari-client` package, with its weak spots covered:
+ * ARI: the WebSocket (events, reconnects) through the unmodified
+ * `ari-client` package, the REST requests through AriRest (one keep-alive
+ * agent; see ari-rest.ts for why). ari-client's weak spots, covered:
  *  - it gives up reconnecting for good after ~43 s (WebSocketMaxRetries):
  *    a supervisor here starts it again, forever, with capped backoff;
  *  - an event type missing from its swagger event model makes its WebSocket
@@ -56,8 +52,8 @@ export interface AriClientConnectionOptions {
  *    wrapped, and such events are delivered here directly;
  *  - per-instance listeners (channel.on(...)) are never removed by it: this
  *    class uses only client-level listeners, so nothing accumulates per call;
- *  - no request has a timeout: each one gets actionTimeoutMs;
- *  - HTTP errors lose their status code: see ari-errors.ts.
+ *  - its requests have no timeout and turn an HTTP error into an Error that
+ *    keeps only the body (the status is lost): AriRest has neither fault.
  */
 export class AriClientConnection implements AriConnection {
   private client?: AriClient;
@@ -70,8 +66,11 @@ export class AriClientConnection implements AriConnection {
   /** The first connection's subscriptions are awaited by start(); later ones run from the event. */
   private firstConnect = true;
 
+  private readonly http: AriRest;
+
   constructor(private readonly opts: AriClientConnectionOptions) {
     this.backoff = new CappedBackoff(500, opts.reconnectMaxMs);
+    this.http = new AriRest({ url: opts.url, user: opts.user, password: opts.password, clock: opts.clock, timeoutMs: opts.actionTimeoutMs });
   }
 
   get connected(): boolean {
@@ -130,6 +129,7 @@ export class AriClientConnection implements AriConnection {
         // the socket was never opened
       }
     }
+    this.http.close();
     this.setUp(false);
   }
 
@@ -249,117 +249,107 @@ export class AriClientConnection implements AriConnection {
 
   // ------------------------------------------------------------ requests
 
-  private async call(what: string, resource: 'channels' | 'bridges' | 'playbacks' | 'applications' | 'endpoints', operation: string, options: Record<string, unknown>): Promise<unknown> {
-    const client = this.client;
-    if (!client) throw toTelephonyError(what, new Error('ARI is not connected'));
-    const op = client[resource]?.[operation];
-    if (typeof op !== 'function') throw toTelephonyError(what, new Error(`ARI operation ${resource}.${operation} is not offered by this Asterisk`));
-    try {
-      return await withTimeout(this.opts.clock, this.opts.actionTimeoutMs, what, op.call(client[resource], options));
-    } catch (err) {
-      throw toTelephonyError(what, err);
-    }
+  /** Requests go out only while the app is started (a stopped or never-started connection refuses them). */
+  private rest(what: string): AriRest {
+    if (!this.client) throw new TelephonyError(`${what}: ARI is not connected`, false, { reason: 'ARI is not connected' });
+    return this.http;
   }
 
   async answer(channelId: string): Promise<void> {
-    await this.call('answer', 'channels', 'answer', { channelId });
+    await this.rest('answer').request('answer', 'POST', `/channels/${seg(channelId)}/answer`);
   }
 
   async hangup(channelId: string, reason = 'normal'): Promise<void> {
-    await this.call('hang up', 'channels', 'hangup', { channelId, reason });
+    await this.rest('hang up').request('hang up', 'DELETE', `/channels/${seg(channelId)}`, { reason });
   }
 
   async play(channelId: string, playbackId: string, media: string, lang?: string): Promise<void> {
-    await this.call('play', 'channels', 'playWithId', { channelId, playbackId, media, ...(lang ? { lang } : {}) });
+    await this.rest('play').request('play', 'POST', `/channels/${seg(channelId)}/play/${seg(playbackId)}`, { media, lang });
   }
 
   async stopPlayback(playbackId: string): Promise<void> {
-    await this.call('stop playback', 'playbacks', 'stop', { playbackId });
+    await this.rest('stop playback').request('stop playback', 'DELETE', `/playbacks/${seg(playbackId)}`);
   }
 
   async getVariable(channelId: string, variable: string): Promise<string | undefined> {
-    const client = this.client;
-    if (!client) throw toTelephonyError('get variable', new Error('ARI is not connected'));
-    try {
-      const result = await withTimeout(this.opts.clock, this.opts.actionTimeoutMs, 'get variable', client.channels.getChannelVar!.call(client.channels, { channelId, variable }));
-      const value = (result as { value?: unknown } | undefined)?.value;
+    const reply = await this.rest('get variable').exchange('get variable', 'GET', `/channels/${seg(channelId)}/variable`, { variable });
+    if (reply.ok) {
+      const value = (reply.body as { value?: unknown } | undefined)?.value;
       return typeof value === 'string' ? value : undefined;
-    } catch (err) {
-      const reason = asteriskReason(err);
-      // 404 "Provided variable was not found" and 500 "Unable to read provided
-      // function" (a SIP header the INVITE did not carry) both mean: no value.
-      if (/variable was not found|unable to read/i.test(reason)) return undefined;
-      throw toTelephonyError('get variable', err);
     }
+    // 404 "Provided variable was not found" and 500 "Unable to read provided
+    // function" (a SIP header the INVITE did not carry) both mean: no value.
+    if (/variable was not found|unable to read/i.test(reply.reason)) return undefined;
+    throw ariFailure('get variable', reply.status, reply.reason);
   }
 
   async startMoh(channelId: string, mohClass = 'default'): Promise<void> {
-    await this.call('start music on hold', 'channels', 'startMoh', { channelId, mohClass });
+    await this.rest('start music on hold').request('start music on hold', 'POST', `/channels/${seg(channelId)}/moh`, { mohClass });
   }
 
   async stopMoh(channelId: string): Promise<void> {
-    await this.call('stop music on hold', 'channels', 'stopMoh', { channelId });
+    await this.rest('stop music on hold').request('stop music on hold', 'DELETE', `/channels/${seg(channelId)}/moh`);
   }
 
   async createBridge(bridgeId: string, type: 'holding' | 'mixing', name?: string): Promise<void> {
-    await this.call('create bridge', 'bridges', 'createWithId', { bridgeId, type, ...(name ? { name } : {}) });
+    await this.rest('create bridge').request('create bridge', 'POST', `/bridges/${seg(bridgeId)}`, { type, name });
   }
 
   async addToBridge(bridgeId: string, channelIds: string[]): Promise<void> {
-    await this.call('add to bridge', 'bridges', 'addChannel', { bridgeId, channel: channelIds.join(',') });
+    await this.rest('add to bridge').request('add to bridge', 'POST', `/bridges/${seg(bridgeId)}/addChannel`, { channel: channelIds.join(',') });
   }
 
   async removeFromBridge(bridgeId: string, channelId: string): Promise<void> {
-    await this.call('remove from bridge', 'bridges', 'removeChannel', { bridgeId, channel: channelId });
+    await this.rest('remove from bridge').request('remove from bridge', 'POST', `/bridges/${seg(bridgeId)}/removeChannel`, { channel: channelId });
   }
 
   async destroyBridge(bridgeId: string): Promise<void> {
-    await this.call('destroy bridge', 'bridges', 'destroy', { bridgeId });
+    await this.rest('destroy bridge').request('destroy bridge', 'DELETE', `/bridges/${seg(bridgeId)}`);
   }
 
   async startBridgeMoh(bridgeId: string, mohClass = 'default'): Promise<void> {
-    await this.call('start bridge music on hold', 'bridges', 'startMoh', { bridgeId, mohClass });
+    await this.rest('start bridge music on hold').request('start bridge music on hold', 'POST', `/bridges/${seg(bridgeId)}/moh`, { mohClass });
   }
 
   async stopBridgeMoh(bridgeId: string): Promise<void> {
-    await this.call('stop bridge music on hold', 'bridges', 'stopMoh', { bridgeId });
+    await this.rest('stop bridge music on hold').request('stop bridge music on hold', 'DELETE', `/bridges/${seg(bridgeId)}/moh`);
   }
 
   async playOnBridge(bridgeId: string, playbackId: string, media: string, lang?: string): Promise<void> {
-    await this.call('play on bridge', 'bridges', 'playWithId', { bridgeId, playbackId, media, ...(lang ? { lang } : {}) });
+    await this.rest('play on bridge').request('play on bridge', 'POST', `/bridges/${seg(bridgeId)}/play/${seg(playbackId)}`, { media, lang });
   }
 
   async originate(req: OriginateRequest): Promise<void> {
-    await this.call('originate', 'channels', 'originate', {
+    await this.rest('originate').request('originate', 'POST', '/channels', {
       endpoint: req.endpoint,
       app: req.app,
       appArgs: req.appArgs,
       channelId: req.channelId,
-      ...(req.callerId ? { callerId: req.callerId } : {}),
-      ...(req.timeoutSeconds ? { timeout: req.timeoutSeconds } : {}),
+      callerId: req.callerId || undefined,
+      timeout: req.timeoutSeconds || undefined,
     });
   }
 
   async continueInDialplan(channelId: string, context: string, extension: string, priority = 1): Promise<void> {
-    await this.call('continue in dialplan', 'channels', 'continueInDialplan', { channelId, context, extension, priority });
+    await this.rest('continue in dialplan').request('continue in dialplan', 'POST', `/channels/${seg(channelId)}/continue`, { context, extension, priority });
   }
 
   async subscribe(eventSource: string): Promise<void> {
-    await this.call('subscribe', 'applications', 'subscribe', { applicationName: this.opts.app, eventSource });
+    await this.rest('subscribe').request('subscribe', 'POST', `/applications/${seg(this.opts.app)}/subscription`, { eventSource });
   }
 
   async listEndpoints(technology: string): Promise<AriEndpoint[]> {
-    const list = await this.call('list endpoints', 'endpoints', 'listByTech', { tech: technology });
+    const list = await this.rest('list endpoints').request('list endpoints', 'GET', `/endpoints/${seg(technology)}`);
     return Array.isArray(list) ? (list as AriEndpoint[]).map((e) => ({ technology: e.technology, resource: e.resource, ...(e.state ? { state: e.state } : {}) })) : [];
   }
 
   async listChannels(): Promise<AriChannel[]> {
-    const list = await this.call('list channels', 'channels', 'list', {});
+    const list = await this.rest('list channels').request('list channels', 'GET', '/channels');
     return Array.isArray(list) ? (list as AriChannel[]).map((c) => ({ id: c.id, name: c.name, state: c.state, caller: c.caller, ...(c.dialplan ? { dialplan: { ...c.dialplan } } : {}) })) : [];
   }
 
   async listBridges(): Promise<AriBridge[]> {
-    const list = await this.call('list bridges', 'bridges', 'list', {});
+    const list = await this.rest('list bridges').request('list bridges', 'GET', '/bridges');
     return Array.isArray(list)
       ? (list as AriBridge[]).map((b) => ({ id: b.id, ...(b.name ? { name: b.name } : {}), bridge_type: b.bridge_type, channels: Array.isArray(b.channels) ? [...b.channels] : [] }))
       : [];

@@ -1,26 +1,4 @@
-import { TelephonyError, errorMessage } from '../../core/errors';
-
-/**
- * ari-client turns an HTTP error into `new Error(<response body>)`: the
- * status code is lost and only Asterisk's JSON body remains in the
- * message (`{"message":"Channel not found"}`, or `{"error":"Allocation
- * failed"}` for an originate to an unregistered phone). The class of
- * failure is read from that text.
- */
-export function asteriskReason(err: unknown): string {
-  const text = errorMessage(err);
-  try {
-    const body: unknown = JSON.parse(text);
-    if (body && typeof body === 'object') {
-      const rec = body as Record<string, unknown>;
-      if (typeof rec.message === 'string') return rec.message;
-      if (typeof rec.error === 'string') return rec.error;
-    }
-  } catch {
-    // not JSON: a network error or a timeout
-  }
-  return text;
-}
+import { TelephonyError } from '../../core/errors';
 
 /** "Channel not found", "Playback not found", "Bridge not found", "Channel not in Stasis application". */
 export function isGoneReason(reason: string): boolean {
@@ -31,11 +9,15 @@ export function isAllocationFailed(reason: string): boolean {
   return /allocation failed/i.test(reason);
 }
 
-/** Wrap any failure of an ARI request as the project's TelephonyError. */
-export function toTelephonyError(what: string, err: unknown): TelephonyError {
-  if (err instanceof TelephonyError) return err;
-  const reason = asteriskReason(err);
-  return new TelephonyError(`${what}: ${reason}`, isGoneReason(reason), { reason, ...(isAllocationFailed(reason) ? { allocationFailed: true } : {}) }, { cause: err });
+/**
+ * An ARI request Asterisk refused, as the project's TelephonyError: `gone`
+ * when the channel, playback or bridge no longer exists (the caller hung
+ * up), `allocationFailed` for an originate to a phone that is not there.
+ * Asterisk's own message (the `message` or `error` key of its JSON body) is
+ * kept as `reason`, the HTTP status as `status`.
+ */
+export function ariFailure(what: string, status: number, reason: string): TelephonyError {
+  return new TelephonyError(`${what}: ${reason}`, isGoneReason(reason), { reason, status, ...(isAllocationFailed(reason) ? { allocationFailed: true } : {}) });
 }
 
 export function isGone(err: unknown): boolean {
