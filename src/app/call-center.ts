@@ -21,7 +21,7 @@ import {
   type Location,
   type Outcome,
 } from '../domain/types';
-import type { CallStore, TimelineEventInput } from '../ports/call-store';
+import type { CallStore, CallUpdate, TimelineEventInput } from '../ports/call-store';
 import type { DispatchObserver, DispatchPort } from '../ports/dispatch';
 
 /** What a telephony adapter knows when a call reaches siaga112. */
@@ -677,11 +677,13 @@ export class CallCenter implements DispatchObserver {
     });
   }
 
+  /** The caller's end and their callback task: one write, so a crash cannot keep one without the other. */
   private async abandonInQueue(call: CallRecord, at: number, data: Record<string, unknown>): Promise<void> {
-    await this.transition(call, 'ended', { at, actor: CALLER, endReason: 'abandoned_in_queue', data });
     const task: CallbackTask = { id: newId('cb'), callId: call.id, callerNumber: call.callerNumber, createdAt: at, status: 'open' };
-    await this.deps.store.createCallback(task);
-    await this.deps.store.appendEvent(call.id, { at, type: 'callback.created', actor: SYSTEM, data: { taskId: task.id } });
+    await this.transition(call, 'ended', { at, actor: CALLER, endReason: 'abandoned_in_queue', data }, [], {
+      after: [{ at, type: 'callback.created', actor: SYSTEM, data: { taskId: task.id } }],
+      callback: task,
+    });
     this.deps.events.publish({ type: 'call.abandoned', at, callId: call.id, where: 'queue' });
     this.deps.events.publish({ type: 'callback.created', at, taskId: task.id, callId: call.id });
   }
@@ -697,9 +699,20 @@ export class CallCenter implements DispatchObserver {
   }
 
   /** Move the call on (compare-and-set on its state); `before`: the events that led here, in the same write. */
-  private async transition(call: CallRecord, to: CallState, ctx: CallTransitionContext, before: TimelineEventInput[] = []): Promise<CallRecord> {
+  /** What this instance holds in memory per call (all zero when no call is up): for leak checks. */
+  resources(): { ivrSessions: number; locks: number } {
+    return { ivrSessions: this.ivr.size, locks: this.locks.size };
+  }
+
+  private async transition(
+    call: CallRecord,
+    to: CallState,
+    ctx: CallTransitionContext,
+    before: TimelineEventInput[] = [],
+    also: Pick<CallUpdate, 'after' | 'callback'> = {},
+  ): Promise<CallRecord> {
     const { patch, event } = transitionCall(call, to, ctx);
-    await this.deps.store.updateCall(call.id, { patch, event, expectState: call.state, ...(before.length ? { before } : {}) });
+    await this.deps.store.updateCall(call.id, { patch, event, expectState: call.state, ...(before.length ? { before } : {}), ...also });
     const next = { ...call, ...patch };
     this.announce(call, next, to, ctx);
     return next;

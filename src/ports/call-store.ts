@@ -30,6 +30,14 @@ export interface CallUpdate {
    * commit instead of one per event on the call's path.
    */
   before?: TimelineEventInput[];
+  /** Timeline events that follow `event` in the same transaction (what the change set off: `callback.created`). */
+  after?: TimelineEventInput[];
+  /**
+   * A callback task created in the same transaction, for this call: an
+   * abandoned caller's end and their callback task are never apart (a crash
+   * between two writes would lose the task).
+   */
+  callback?: CallbackTask;
   /**
    * Compare-and-set: apply only when the call is in this state, else throw
    * ConflictError and change nothing (two instances racing on one call).
@@ -66,7 +74,11 @@ export interface CallStore {
    * exists. Resolves the first event.
    */
   createCall(call: NewCallRecord, event: CallUpdate['event'], after?: TimelineEventInput[]): Promise<TimelineEvent>;
-  /** Apply a patch and append its timeline event in one transaction. Throws NotFoundError for an unknown id. */
+  /**
+   * Apply a patch and append its timeline event (with `before`, `after` and
+   * `callback`) in one transaction. Throws NotFoundError for an unknown id.
+   * Resolves `event` as numbered.
+   */
   updateCall(callId: string, update: CallUpdate): Promise<TimelineEvent>;
   /** Append a timeline event without changing the call. */
   appendEvent(callId: string, event: CallUpdate['event']): Promise<TimelineEvent>;

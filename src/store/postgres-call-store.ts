@@ -21,6 +21,8 @@ import {
   validatePatch,
   validateRange,
   validateTime,
+  validateUpdateCallback,
+  validateUpdateEvents,
 } from './validate';
 
 export interface PostgresCallStoreOptions {
@@ -37,6 +39,7 @@ export interface PostgresCallStoreOptions {
 }
 
 const FOREIGN_KEY_VIOLATION = '23503';
+const UNIQUE_VIOLATION = '23505';
 
 /** Errors that mean "the server is not reachable right now", not "the request was wrong". */
 function isConnectionError(err: unknown): boolean {
@@ -140,7 +143,9 @@ export class PostgresCallStore implements CallStore {
     validateId('callId', callId);
     validatePatch(update?.patch);
     validateEvent(update.event);
-    const events = [...validateExtraEvents('before', update.before), update.event];
+    const { before, after } = validateUpdateEvents(update);
+    const callback = validateUpdateCallback(callId, update.callback);
+    const events = [...before, update.event, ...after];
     const fields = Object.keys(update.patch) as CallField[];
     const params: SqlValue[] = fields.map((f) => encodeCallField(f, update.patch[f]));
     const sets = fields.map((f, i) => `${CALL_COLUMNS[f].column} = $${i + 1}`);
@@ -155,16 +160,29 @@ export class PostgresCallStore implements CallStore {
       params.push(update.expectState);
       where += ` AND state = $${params.length}`;
     }
-    const sql = `WITH src AS (UPDATE calls SET ${sets.join(', ')} WHERE ${where} RETURNING id, last_seq AS seq)
+    // The callback task rides in the same statement: inserted only when the update matched its row.
+    let withCallback = '';
+    if (callback) {
+      params.push(callback.id, callback.callerNumber, callback.createdAt);
+      const n = params.length;
+      withCallback = `, task AS (INSERT INTO callback_tasks (id, call_id, caller_number, created_at, status) SELECT $${n - 2}::text, id, $${n - 1}::text, $${n}::bigint, 'open' FROM src)`;
+    }
+    const sql = `WITH src AS (UPDATE calls SET ${sets.join(', ')} WHERE ${where} RETURNING id, last_seq AS seq)${withCallback}
       ${timelineFromCte(params.length + 1, events.length)}`;
-    const rows = await this.query(sql, [...params, ...eventParams(...events)]);
-    const last = rowWithSeq(rows, (seqs) => Math.max(...seqs));
-    if (!last) {
+    let rows: Row[];
+    try {
+      rows = await this.query(sql, [...params, ...eventParams(...events)]);
+    } catch (err) {
+      if (callback && pgCode(err) === UNIQUE_VIOLATION) throw new ConflictError(`callback task ${callback.id} already exists`, { taskId: callback.id });
+      throw err;
+    }
+    const written = rowWithSeq(rows, (seqs) => Math.max(...seqs) - after.length);
+    if (!written) {
       const current = update.expectState === undefined ? undefined : await this.getCall(callId);
       if (!current) throw new NotFoundError('call', callId);
       throw new ConflictError(`call ${callId} is ${current.state}, not ${update.expectState}: the change was not applied`, { callId, state: current.state, expected: update.expectState }, 'call_state_changed');
     }
-    return timelineFromRow(last);
+    return timelineFromRow(written);
   }
 
   async appendEvent(callId: string, event: CallUpdate['event']): Promise<TimelineEvent> {

@@ -24,6 +24,8 @@ import {
   validatePatch,
   validateRange,
   validateTime,
+  validateUpdateCallback,
+  validateUpdateEvents,
 } from './validate';
 
 export interface SqliteCallStoreOptions {
@@ -138,19 +140,28 @@ export class SqliteCallStore implements CallStore {
     validateId('callId', callId);
     validatePatch(update?.patch);
     validateEvent(update.event);
-    const before = validateExtraEvents('before', update.before);
+    const { before, after } = validateUpdateEvents(update);
+    const callback = validateUpdateCallback(callId, update.callback);
     // updatedAt from this side's clock (the writer thread has the system clock).
     if (this.writer) return this.writer.run('updateCall', [callId, { ...update, patch: { updatedAt: this.clock.now(), ...update.patch } }]);
     const fields = Object.keys(update.patch) as CallField[];
     const values: SqlValue[] = fields.map((f) => encodeCallField(f, update.patch[f]));
     if (!fields.includes('updatedAt')) values.push(this.clock.now());
     const expect = update.expectState;
-    const statement = this.updateStatement(fields, expect !== undefined, 1 + before.length);
+    const statement = this.updateStatement(fields, expect !== undefined, 1 + before.length + after.length);
+    const insertCallback = callback ? this.stmt("INSERT INTO callback_tasks (id, call_id, caller_number, created_at, status) VALUES (?, ?, ?, ?, 'open') ON CONFLICT (id) DO NOTHING") : undefined;
     return this.write(() => {
       const row = (expect !== undefined ? statement.get(...values, callId, expect) : statement.get(...values, callId)) as { last_seq: number } | undefined;
       if (!row) throw this.updateRefusal(callId, expect);
-      before.forEach((e, i) => this.insertEvent(callId, row.last_seq - before.length + i, e));
-      return this.insertEvent(callId, row.last_seq, update.event);
+      const main = row.last_seq - after.length;
+      before.forEach((e, i) => this.insertEvent(callId, main - before.length + i, e));
+      const written = this.insertEvent(callId, main, update.event);
+      after.forEach((e, i) => this.insertEvent(callId, main + 1 + i, e));
+      if (callback && insertCallback!.run(callback.id, callback.callId, callback.callerNumber, callback.createdAt).changes === 0) {
+        // Thrown inside the transaction: the call's change is rolled back too.
+        throw new ConflictError(`callback task ${callback.id} already exists`, { taskId: callback.id });
+      }
+      return written;
     });
   }
 

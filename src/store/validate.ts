@@ -115,6 +115,24 @@ export function validateExtraEvents(field: 'before' | 'after', events: unknown):
 }
 const MAX_EXTRA_EVENTS = 16;
 
+/** `before` and `after` of an update: together at most MAX_EXTRA_EVENTS events. */
+export function validateUpdateEvents(update: Pick<CallUpdate, 'before' | 'after'>): { before: TimelineEventInput[]; after: TimelineEventInput[] } {
+  const before = validateExtraEvents('before', update.before);
+  const after = validateExtraEvents('after', update.after);
+  if (before.length + after.length > MAX_EXTRA_EVENTS) {
+    throw new ValidationError('invalid update events', [{ field: 'after', message: `before and after together hold at most ${MAX_EXTRA_EVENTS} timeline events` }]);
+  }
+  return { before, after };
+}
+
+/** The callback task an update creates: a valid new task for this very call. */
+export function validateUpdateCallback(callId: string, task: CallbackTask | undefined): CallbackTask | undefined {
+  if (task === undefined) return undefined;
+  validateNewCallback(task);
+  if (task.callId !== callId) throw new ValidationError('invalid callback task', [{ field: 'callback.callId', message: `must be the updated call (${callId})` }]);
+  return task;
+}
+
 export function validateOutcome(outcome: Outcome): void {
   if (!isPlainObject(outcome)) throw new ValidationError('outcome must be an object');
   const issues: FieldIssue[] = [];

@@ -219,6 +219,54 @@ export function callStoreContract(factory: ContractFactory): void {
       expect((await store.getTimeline('c1')).map((e) => e.type)).to.deep.equal(['call.created']);
     });
 
+    it('ends a call and creates its callback task in one transaction, with the events that follow the change after its own', async () => {
+      await store.createCall(call('c1', { state: 'queued' }), created());
+      const event = await store.updateCall('c1', {
+        patch: { state: 'ended', endReason: 'abandoned_in_queue', endedAt: T0 + 30 },
+        event: { at: T0 + 30, type: 'call.ended', actor: { kind: 'caller' } },
+        before: [{ at: T0 + 30, type: 'queue.left', actor: { kind: 'caller' } }],
+        after: [{ at: T0 + 30, type: 'callback.created', actor: system, data: { taskId: 'cb1' } }],
+        callback: callback('cb1', 'c1', T0 + 30),
+        expectState: 'queued',
+      });
+      expect(event).to.deep.include({ seq: 3, type: 'call.ended' });
+      expect((await store.getTimeline('c1')).map((e) => [e.seq, e.type])).to.deep.equal([
+        [1, 'call.created'],
+        [2, 'queue.left'],
+        [3, 'call.ended'],
+        [4, 'callback.created'],
+      ]);
+      expect(await store.listCallbacks('open')).to.deep.equal([callback('cb1', 'c1', T0 + 30)]);
+      // The seq goes on from the last event written.
+      expect(await store.appendEvent('c1', { at: T0 + 31, type: 'note', actor: system })).to.deep.include({ seq: 5 });
+    });
+
+    it('creates no callback task when the change is refused, and no change when the task is refused', async () => {
+      await store.createCall(call('c1', { state: 'queued' }), created());
+      await store.createCall(call('c2', { state: 'queued' }), created());
+      await store.createCallback(callback('cb-taken-id', 'c2'));
+      const end = (task: CallbackTask, expectState: CallUpdate['expectState'] = 'queued'): Promise<unknown> =>
+        store.updateCall('c1', {
+          patch: { state: 'ended', endReason: 'abandoned_in_queue', endedAt: T0 + 30 },
+          event: { at: T0 + 30, type: 'call.ended', actor: { kind: 'caller' } },
+          after: [{ at: T0 + 30, type: 'callback.created', actor: system, data: { taskId: task.id } }],
+          callback: task,
+          expectState,
+        });
+      // Another instance moved the call on first: neither the end nor the task.
+      expect(await rejection(end(callback('cb1', 'c1'), 'offered'))).to.be.instanceOf(ConflictError);
+      // A task id that exists: the call is not ended either.
+      expect(await rejection(end(callback('cb-taken-id', 'c1')))).to.be.instanceOf(ConflictError);
+      // A task for another call, or a malformed one: refused before any SQL.
+      expect(await rejection(end(callback('cb2', 'c2')))).to.be.instanceOf(ValidationError);
+      expect(await rejection(end({ ...callback('cb3', 'c1'), status: 'taken' }))).to.be.instanceOf(ValidationError);
+      const tooMany = Array.from({ length: 9 }, (_, i) => ({ at: T0 + i, type: `e${i}`, actor: system }));
+      expect(await rejection(store.updateCall('c1', { patch: { state: 'offered' }, event: { at: T0, type: 'x', actor: system }, before: tooMany, after: tooMany }))).to.be.instanceOf(ValidationError);
+      expect((await store.getCall('c1'))!.state).to.equal('queued');
+      expect((await store.getTimeline('c1')).map((e) => e.type)).to.deep.equal(['call.created']);
+      expect((await store.listCallbacks()).map((t) => t.id)).to.deep.equal(['cb-taken-id']);
+    });
+
     it('takes updatedAt from the patch when given, and clears optional fields set to undefined', async () => {
       await store.createCall(call('c1', { operatorId: 'op1', location: { text: 'x' } }), created());
       await store.updateCall('c1', {
