@@ -89,6 +89,8 @@ export interface Dispatch {
   queueSnapshot(): Promise<WaitingCall[]>;
   /** Resolves when this instance has no dispatch round or offer in progress. */
   idle(): Promise<void>;
+  /** What this instance holds in memory per call or operator (all zero when nothing is up): for leak checks. */
+  resources(): { offers: number; waitingTimers: number; wrapUpTimers: number };
 }
 
 const SWEEP_MS = 1000;
@@ -338,6 +340,7 @@ export function createDispatch(options: DispatchOptions): Dispatch {
 
     queueSnapshot: () => queue.waiting(),
     idle: () => dispatcher.idle(),
+    resources: () => ({ offers: dispatcher.liveOffers, waitingTimers: timers.size(), wrapUpTimers: wrapTimers.size }),
   };
 }
 

@@ -76,6 +76,11 @@ export class Dispatcher {
   }
 
   /** Stop taking new offers; `crash` also walks away from offers in progress, as a dying process would. */
+  /** Offers in progress on this instance. */
+  get liveOffers(): number {
+    return this.offers.size;
+  }
+
   async stop(crash = false): Promise<void> {
     this.stopped = true;
     if (crash) {
