@@ -1,6 +1,8 @@
 import { expect } from 'chai';
 import { DomainEventBus } from '../../src/domain/events';
-import { DispatchLatencyFromEvents } from '../../src/http/metrics';
+import { systemClock } from '../../src/core/clock';
+import { silentLogger } from '../../src/core/logger';
+import { DispatchLatencyFromEvents, createMetrics, type MetricsOptions } from '../../src/http/metrics';
 
 describe('Dispatch latency from domain events', () => {
   let bus: DomainEventBus;
@@ -49,5 +51,26 @@ describe('Dispatch latency from domain events', () => {
     offered('zzz', 3000);
     expect(seen).to.deep.equal([]);
     expect(tracker.tracked).to.equal(0);
+  });
+});
+
+describe('Process metrics names', () => {
+  it('carry the siaga112_ prefix once (siaga112_process_*, siaga112_nodejs_*), not siaga112_process_process_*', async () => {
+    const metrics = createMetrics({
+      events: new DomainEventBus(),
+      dispatch: { queueSnapshot: async () => [], operators: { list: async () => [] } } as unknown as MetricsOptions['dispatch'],
+      store: { findActive: async () => [], listCallbacks: async () => [] },
+      clock: systemClock,
+      logger: silentLogger(),
+      latencyFromEvents: false,
+    });
+    try {
+      const names = metrics.registry.getMetricsAsArray().map((m) => m.name);
+      expect(names).to.include.members(['siaga112_process_cpu_user_seconds_total', 'siaga112_process_resident_memory_bytes', 'siaga112_nodejs_eventloop_lag_seconds', 'siaga112_nodejs_heap_size_used_bytes']);
+      expect(names.filter((n) => n.startsWith('siaga112_process_process_') || n.startsWith('siaga112_process_nodejs_'))).to.deep.equal([]);
+      expect(names.filter((n) => !n.startsWith('siaga112_'))).to.deep.equal([]);
+    } finally {
+      metrics.stop();
+    }
   });
 });

@@ -52,7 +52,7 @@ const SEEN_CAP = 10_000;
 export function createMetrics(options: MetricsOptions): Metrics {
   const { events, dispatch, store, clock, logger } = options;
   const registry = new Registry();
-  if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: 'siaga112_process_' });
+  if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: 'siaga112_' });
 
   new Gauge({
     name: 'siaga112_calls_active',
