@@ -1,10 +1,8 @@
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
-import type { Browser, BrowserContext } from 'playwright-core';
-import { SupervisorHarness } from '../reports/supervisor-harness';
-import { launchChromium, screenshotPath } from './browser-support';
-import { openAs } from './supervisor-pages';
+import { screenshotPath } from './browser-support';
+import { openAs, supervisorPagesInChromium } from './supervisor-pages';
 
 const ROOT = path.resolve(__dirname, '../..');
 const SCREENSHOT = screenshotPath('admin.png');
@@ -12,26 +10,10 @@ const T = { timeout: 8000 };
 
 describe('Admin dialplan check and apply in Chromium (playwright-core)', function () {
   this.timeout(90_000);
-  let browser: Browser;
-  let s: SupervisorHarness;
-  let context: BrowserContext;
-
-  before(async function () {
-    browser = await launchChromium(this);
-  });
-  after(async () => {
-    await browser?.close();
-  });
-  beforeEach(async () => {
-    s = await SupervisorHarness.start();
-    context = await browser.newContext({ viewport: { width: 1440, height: 1100 }, locale: 'id-ID', timezoneId: 'Asia/Jakarta' });
-  });
-  afterEach(async () => {
-    await context?.close();
-    await s?.stop();
-  });
+  const pages = supervisorPagesInChromium();
 
   it('an admin checks a broken dialplan and sees file and line; apply is refused until it is fixed, then reloads through AMI', async () => {
+    const { s, context } = pages;
     const target = path.join(s.dialplanDir, 'extensions_siaga112.conf');
     const good = readFileSync(target, 'utf8');
     copyFileSync(path.join(ROOT, 'test/fixtures/dialplans/wrong-app.conf'), target);

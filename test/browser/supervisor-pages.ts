@@ -1,6 +1,7 @@
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { PASSWORDS, type Username } from '../http/api-harness';
-import type { SupervisorHarness } from '../reports/supervisor-harness';
+import { SupervisorHarness } from '../reports/supervisor-harness';
+import { launchChromium } from './browser-support';
 
 const T = { timeout: 8000 };
 
@@ -19,3 +20,40 @@ export async function openAs(s: SupervisorHarness, context: BrowserContext, page
   return p;
 }
 
+
+/**
+ * Inside a describe(): one Chromium for the suite, and for each test a fresh
+ * SupervisorHarness and browser context (a desk-sized screen in Jakarta),
+ * closed after it. Read `s` and `context` inside the tests.
+ */
+export function supervisorPagesInChromium(): { readonly s: SupervisorHarness; readonly context: BrowserContext } {
+  let browser: Browser | undefined;
+  let harness: SupervisorHarness | undefined;
+  let ctx: BrowserContext | undefined;
+  before(async function () {
+    browser = await launchChromium(this);
+  });
+  after(async () => {
+    await browser?.close();
+  });
+  beforeEach(async () => {
+    harness = await SupervisorHarness.start();
+    ctx = await browser!.newContext({ viewport: { width: 1440, height: 1100 }, locale: 'id-ID', timezoneId: 'Asia/Jakarta' });
+  });
+  afterEach(async () => {
+    await ctx?.close();
+    await harness?.stop();
+    ctx = undefined;
+    harness = undefined;
+  });
+  return {
+    get s() {
+      if (!harness) throw new Error('the supervisor harness runs only inside a test');
+      return harness;
+    },
+    get context() {
+      if (!ctx) throw new Error('the browser context exists only inside a test');
+      return ctx;
+    },
+  };
+}

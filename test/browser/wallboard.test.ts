@@ -1,7 +1,7 @@
 import { expect } from 'chai';
-import type { Browser, BrowserContext } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { PASSWORDS, waitFor } from '../http/api-harness';
-import { openAs } from './supervisor-pages';
+import { openAs, supervisorPagesInChromium } from './supervisor-pages';
 import { SupervisorHarness } from '../reports/supervisor-harness';
 import { launchChromium, screenshotPath } from './browser-support';
 
@@ -10,26 +10,10 @@ const T = { timeout: 8000 };
 
 describe('Supervisor wallboard in Chromium (playwright-core)', function () {
   this.timeout(90_000);
-  let browser: Browser;
-  let s: SupervisorHarness;
-  let context: BrowserContext;
-
-  before(async function () {
-    browser = await launchChromium(this);
-  });
-  after(async () => {
-    await browser?.close();
-  });
-  beforeEach(async () => {
-    s = await SupervisorHarness.start();
-    context = await browser.newContext({ viewport: { width: 1440, height: 1100 }, locale: 'id-ID', timezoneId: 'Asia/Jakarta' });
-  });
-  afterEach(async () => {
-    await context?.close();
-    await s?.stop();
-  });
+  const pages = supervisorPagesInChromium();
 
   it('changes live when a call is queued and then answered (real dispatcher, CallCenter)', async () => {
+    const { s, context } = pages;
     const page = await openAs(s, context, 'wallboard.html', 'sup', '#board');
     await page.locator('#wb-waiting[data-value="0"]').waitFor(T);
     expect(await page.locator('#wb-operators li[data-state="offline"]').getAttribute('data-value')).to.equal('2');
@@ -65,6 +49,7 @@ describe('Supervisor wallboard in Chromium (playwright-core)', function () {
   });
 
   it('an operator cannot open the wallboard data', async () => {
+    const { s, context } = pages;
     const page = await context.newPage();
     await page.goto(`${s.url}/wallboard.html`);
     await page.locator('#username').fill('op1');
