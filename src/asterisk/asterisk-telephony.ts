@@ -368,6 +368,8 @@ export class AsteriskTelephony implements OperatorRinger, WaitingCallerControl {
     this.legsByChannel.set(ch.id, leg);
     this.legsByCall.set(call.id, leg);
     leg.log.info('call taken up', { action: result.action, state: call.state, created: result.created });
+    // The headers are still on the channel: a location the last instance never wrote (it died first) is read again.
+    if (!call.location && ch.name.startsWith('PJSIP/') && result.action !== 'hangup') void this.recordLocation(leg, this.readLocation(ch.id));
     switch (result.action) {
       case 'bridged':
         leg.phase = 'bridged';
@@ -684,11 +686,15 @@ export class AsteriskTelephony implements OperatorRinger, WaitingCallerControl {
       leg.log.warn('answer failed; going on', { error: errorMessage(err) });
     }
     await this.execute(leg, arrival.commands);
-    const location = await locationRead;
-    if (location) {
-      await this.deps.callCenter.locationFound(leg.callId, location).catch((err: unknown) => leg.log.warn('could not record the caller location', { error: errorMessage(err) }));
-    }
+    if (locationRead) await this.recordLocation(leg, locationRead);
     return true;
+  }
+
+  /** The caller's location from the SIP headers, once read (CallCenter never writes over one already recorded). */
+  private async recordLocation(leg: CallerLeg, read: Promise<ReturnType<typeof parseSipLocation>>): Promise<void> {
+    const location = await read;
+    if (!location) return;
+    await this.deps.callCenter.locationFound(leg.callId, location).catch((err: unknown) => leg.log.warn('could not record the caller location', { error: errorMessage(err) }));
   }
 
   private async readLocation(channelId: string): Promise<ReturnType<typeof parseSipLocation>> {

@@ -42,7 +42,7 @@ describe('resilience: restart take-up after SIGKILL', function () {
     const leaver = waiting.pop()!;
     stack.sim.control.callerHangup(leaver);
     stack.sim.pbx.activateApp('siaga112', false);
-    const unknown = stack.placeCall({ steps: [{ wait: 600 }] });
+    const unknown = stack.placeCall({ headers: { 'X-Caller-Location': 'lat=-6.175392;lon=106.827153;acc=25' }, steps: [{ wait: 600 }] });
     stack.sim.pbx.answer(unknown); // answered by the dead instance, its record never written
     stack.sim.pbx.deactivateApp('siaga112');
     expect(await stack.record(unknown)).to.equal(undefined);
@@ -59,6 +59,9 @@ describe('resilience: restart take-up after SIGKILL', function () {
     }
     const unknownRec = (await stack.record(unknown))!;
     expect((await stack.timeline(unknownRec.id)).map((e) => e.type)).to.include('call.created');
+    // Its SIP location header, never recorded by the dead instance, is read again at take-up.
+    const located = await waitFor('the location read at take-up', async () => (await stack.record(unknown))?.location);
+    expect(located).to.deep.include({ latitude: -6.175392, longitude: 106.827153, accuracyM: 25 });
     for (const w of waiting) {
       const r = (await stack.record(w))!;
       expect(r.state).to.equal('queued');
