@@ -400,6 +400,11 @@ export class CallCenter implements DispatchObserver {
         // The previous offer's end was never recorded (its instance died): back in the queue first.
         call = await this.transition(call, 'queued', { at: this.deps.clock.now(), actor: SYSTEM, data: { missedBy: call.operatorId, result: 'lease_expired' } });
       }
+      if (call.state === 'ended') {
+        // The caller hung up as the dispatcher took the call: the queue knows they are gone, and the offer settles as abandoned.
+        this.log(call).info('offer of a call that has just ended; it settles as abandoned', { operatorId, endReason: call.endReason });
+        return;
+      }
       if (call.state !== 'queued') throw new ConflictError(`call ${callId} is ${call.state}, not waiting: it cannot be offered`, { callId, state: call.state });
       await this.transition(call, 'offered', { at: this.deps.clock.now(), actor: SYSTEM, operatorId });
     });

@@ -253,6 +253,17 @@ describe('CallCenter (application service)', () => {
     expect((await store.getCall(call.id))!.state).to.equal('in_ivr');
   });
 
+  it('an offer that comes just after the caller hung up in the queue changes nothing (the race of a hang-up and the dispatcher)', async () => {
+    const { call } = await center.callArrived(incoming());
+    await center.queueDirectly(call.id);
+    await center.callerHungUp(call.id);
+    const timeline = await store.getTimeline(call.id);
+    await center.onOffered(call.id, 'op1');
+    expect(await store.getCall(call.id)).to.deep.include({ state: 'ended', endReason: 'abandoned_in_queue' });
+    expect(await store.getTimeline(call.id)).to.deep.equal(timeline);
+    expect(await center.listCallbacks('open')).to.have.length(1);
+  });
+
   it('a callback task is taken by one operator only, who may then record the outcome', async () => {
     const { call } = await center.callArrived(incoming());
     await center.queueDirectly(call.id);
