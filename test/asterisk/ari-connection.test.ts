@@ -171,6 +171,19 @@ describe('ARI REST over one keep-alive agent (AriRest)', () => {
     expect(await client.request('list bridges', 'GET', '/bridges')).to.deep.equal([]);
   });
 
+  it('fails at once, not at the timeout, when the server cuts its answer off', async () => {
+    const client = await serve((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': '100' });
+      res.write('[{"id":');
+      setTimeout(() => res.socket?.destroy(), 20);
+    }, 5000);
+    const started = Date.now();
+    const err = await client.request('list channels', 'GET', '/channels').catch((e: unknown) => e);
+    expect(err).to.be.instanceOf(TelephonyError);
+    expect((err as Error).message).to.match(/^list channels: /);
+    expect(Date.now() - started).to.be.lessThan(2000);
+  });
+
   it('reports a PBX that is not listening as a TelephonyError, not gone', async () => {
     const probe = http.createServer();
     await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', () => resolve()));
