@@ -73,7 +73,7 @@ export class OperatorPool {
     checkId('operator', operatorId);
     const r = (await this.scripts.run(
       'op-change',
-      [this.keys.operator(operatorId), this.keys.free, this.keys.loggedIn, this.keys.noOperatorSince, this.keys.wrapUps],
+      [this.keys.operator(operatorId), this.keys.free, this.keys.loggedIn, this.keys.noOperatorSince, this.keys.wrapUps, this.keys.leases],
       [action, arg, this.clock.now(), TRANSITIONS_JSON, operatorId],
     )) as [string, string, number, number];
     return { operatorId, from: toState(r[0]), to: toState(r[1]), free: r[2] === 1, softphoneChanged: r[3] === 1 };

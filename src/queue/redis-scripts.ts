@@ -6,7 +6,7 @@ import { ConflictError, IllegalTransitionError, NotFoundError, Siaga112Error } f
 /** Every dispatch Lua script: name → number of KEYS. Each runs with lua/lib.lua prepended. */
 const SCRIPTS = {
   'op-define': 2,
-  'op-change': 5,
+  'op-change': 6,
   'op-reserve': 2,
   'op-release': 3,
   'op-renew': 2,
