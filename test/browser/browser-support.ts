@@ -32,6 +32,26 @@ export async function launchChromium(ctx: Mocha.Context): Promise<Browser> {
 }
 
 /**
+ * Inside a describe(): one Chromium for the whole suite (launched by
+ * launchChromium, so skipped with a reason where none is installed), closed
+ * after it. Call the returned function inside hooks and tests.
+ */
+export function chromiumForSuite(): () => Browser {
+  let browser: Browser | undefined;
+  before(async function () {
+    browser = await launchChromium(this);
+  });
+  after(async () => {
+    await browser?.close();
+    browser = undefined;
+  });
+  return () => {
+    if (!browser) throw new Error('Chromium runs only inside its suite');
+    return browser;
+  };
+}
+
+/**
  * Where a browser test saves its screenshot: the README's copy under
  * docs/screenshots/ when SIAGA112_UPDATE_SCREENSHOTS=1, otherwise
  * test-results/ (ignored by git), so a test run leaves the tree clean.

@@ -1,23 +1,20 @@
 import { expect } from 'chai';
-import type { Browser } from 'playwright-core';
 import type { Service } from '../../src/app/service';
 import { DEMO_PASSWORD, startDemoService, waitUntil } from '../e2e/service-harness';
-import { launchChromium } from './browser-support';
+import { chromiumForSuite } from './browser-support';
 
 const T = { timeout: 15000 };
 
 describe('Operator console with a call placed through the PBX simulator (whole service)', function () {
   this.timeout(90_000);
-  let browser: Browser;
+  const browser = chromiumForSuite();
   let service: Service;
   let stop: () => Promise<void>;
 
-  before(async function () {
-    browser = await launchChromium(this);
+  before(async () => {
     ({ service, stop } = await startDemoService());
   });
   after(async () => {
-    await browser?.close();
     await stop?.();
   });
 
@@ -26,7 +23,7 @@ describe('Operator console with a call placed through the PBX simulator (whole s
     sim.control.addEndpoint('op1', { registered: false, behaviour: { kind: 'answer', afterS: 1 } });
     sim.control.registerEndpoint('op1');
 
-    const context = await browser.newContext({ viewport: { width: 1440, height: 1000 }, locale: 'id-ID', timezoneId: 'Asia/Jakarta' });
+    const context = await browser().newContext({ viewport: { width: 1440, height: 1000 }, locale: 'id-ID', timezoneId: 'Asia/Jakarta' });
     const page = await context.newPage();
     const pageErrors: Error[] = [];
     page.on('pageerror', (err) => pageErrors.push(err));
@@ -74,7 +71,7 @@ describe('Operator console with a call placed through the PBX simulator (whole s
     // Nobody is ready: op1 is back in ready after the previous test, so take it off.
     await service.dispatch.operators.setNotReady('op1', 'break').catch(() => undefined);
 
-    const context = await browser.newContext({ viewport: { width: 1440, height: 1100 }, locale: 'id-ID', timezoneId: 'Asia/Jakarta' });
+    const context = await browser().newContext({ viewport: { width: 1440, height: 1100 }, locale: 'id-ID', timezoneId: 'Asia/Jakarta' });
     const page = await context.newPage();
     await page.goto(`${service.url}/wallboard.html`);
     await page.locator('#username').fill('supervisor');

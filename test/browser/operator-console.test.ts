@@ -1,7 +1,7 @@
 import { expect } from 'chai';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { ConsoleHarness, PASSWORDS, waitFor, type Username } from '../http/api-harness';
-import { launchChromium, screenshotPath } from './browser-support';
+import { chromiumForSuite, screenshotPath } from './browser-support';
 
 const SCREENSHOT = screenshotPath('operator-console.png');
 const T = { timeout: 8000 };
@@ -22,16 +22,10 @@ async function logIn(h: ConsoleHarness, context: BrowserContext, username: Usern
 
 describe('Operator console in Chromium (playwright-core)', function () {
   this.timeout(90_000);
-  let browser: Browser;
+  const browser = chromiumForSuite();
   let h: ConsoleHarness;
   const contexts: BrowserContext[] = [];
 
-  before(async function () {
-    browser = await launchChromium(this);
-  });
-  after(async () => {
-    await browser?.close();
-  });
   beforeEach(async () => {
     h = await ConsoleHarness.start();
   });
@@ -41,7 +35,7 @@ describe('Operator console in Chromium (playwright-core)', function () {
   });
 
   async function newContext(): Promise<BrowserContext> {
-    const c = await browser.newContext({ viewport: { width: 1440, height: 1000 }, locale: 'id-ID', timezoneId: 'Asia/Jakarta' });
+    const c = await browser().newContext({ viewport: { width: 1440, height: 1000 }, locale: 'id-ID', timezoneId: 'Asia/Jakarta' });
     contexts.push(c);
     return c;
   }

@@ -1,7 +1,7 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { PASSWORDS, type Username } from '../http/api-harness';
 import { SupervisorHarness } from '../reports/supervisor-harness';
-import { launchChromium } from './browser-support';
+import { chromiumForSuite } from './browser-support';
 
 const T = { timeout: 8000 };
 
@@ -27,18 +27,12 @@ export async function openAs(s: SupervisorHarness, context: BrowserContext, page
  * closed after it. Read `s` and `context` inside the tests.
  */
 export function supervisorPagesInChromium(): { readonly s: SupervisorHarness; readonly context: BrowserContext } {
-  let browser: Browser | undefined;
+  const browser = chromiumForSuite();
   let harness: SupervisorHarness | undefined;
   let ctx: BrowserContext | undefined;
-  before(async function () {
-    browser = await launchChromium(this);
-  });
-  after(async () => {
-    await browser?.close();
-  });
   beforeEach(async () => {
     harness = await SupervisorHarness.start();
-    ctx = await browser!.newContext({ viewport: { width: 1440, height: 1100 }, locale: 'id-ID', timezoneId: 'Asia/Jakarta' });
+    ctx = await browser().newContext({ viewport: { width: 1440, height: 1100 }, locale: 'id-ID', timezoneId: 'Asia/Jakarta' });
   });
   afterEach(async () => {
     await ctx?.close();

@@ -1,9 +1,8 @@
 import { expect } from 'chai';
-import type { Browser } from 'playwright-core';
 import { PASSWORDS, waitFor } from '../http/api-harness';
 import { openAs, supervisorPagesInChromium } from './supervisor-pages';
 import { SupervisorHarness } from '../reports/supervisor-harness';
-import { launchChromium, screenshotPath } from './browser-support';
+import { chromiumForSuite, screenshotPath } from './browser-support';
 
 const SCREENSHOT = screenshotPath('wallboard.png');
 const T = { timeout: 8000 };
@@ -63,19 +62,17 @@ describe('Supervisor wallboard in Chromium (playwright-core)', function () {
 
 describe('Reports page in Chromium (playwright-core)', function () {
   this.timeout(60_000);
-  let browser: Browser;
+  const browser = chromiumForSuite();
   let s: SupervisorHarness;
-  before(async function () {
-    browser = await launchChromium(this);
+  before(async () => {
     s = await SupervisorHarness.start();
   });
   after(async () => {
-    await browser?.close();
     await s?.stop();
   });
 
   it('lists today\'s calls, filters by caller, opens a call\'s timeline and links the CSV with the filters', async () => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const context = await browser().newContext({ viewport: { width: 1280, height: 900 } });
     const a = await s.h.queueCall('081355500011', '2');
     await s.h.queueCall('081355500012', '1');
     const page = await openAs(s, context, 'reports.html', 'sup', '#reports');
