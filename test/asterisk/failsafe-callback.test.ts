@@ -115,7 +115,7 @@ describe('Asterisk: fail-safe calls (AMI) and callbacks', function () {
 
   it('dialBack: rings the operator, then dials the caller through the outbound context, and bridges them', async () => {
     h = await startHarness({ operators: [{ id: 'op1', behaviour: { kind: 'answer', afterS: 0.1 } }] });
-    // Not ready before the call comes, so the caller abandons the queue (a 0.3 s margin was too thin under load).
+    // Not ready before the call comes, so the caller abandons the queue and gets a callback task.
     await h.dispatch.operators.setNotReady('op1', 'break');
     const ch = h.sim.control.placeCall({ from: '081255550000', steps: [{ wait: 0.3 }, { dtmf: '1' }, { wait: 0.3 }, { hangup: true }] });
     const record = await waitFor('record', () => h!.callByChannel(ch.id));
