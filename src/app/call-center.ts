@@ -703,12 +703,15 @@ export class CallCenter implements DispatchObserver {
     return taken.find((t) => t.callId === callId)?.takenBy;
   }
 
-  /** Move the call on (compare-and-set on its state); `before`: the events that led here, in the same write. */
   /** What this instance holds in memory per call (all zero when no call is up): for leak checks. */
   resources(): { ivrSessions: number; locks: number } {
     return { ivrSessions: this.ivr.size, locks: this.locks.size };
   }
 
+  /**
+   * Move the call on (compare-and-set on its state); `before`: the events
+   * that led here, `also`: what follows from it, all in the same write.
+   */
   private async transition(
     call: CallRecord,
     to: CallState,

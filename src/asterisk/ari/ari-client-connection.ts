@@ -4,7 +4,7 @@ import { TelephonyError, errorMessage } from '../../core/errors';
 import type { Logger } from '../../core/logger';
 import { CappedBackoff, sleep, withTimeout } from '../timing';
 import { ariFailure } from './ari-errors';
-import { AriRest, seg } from './ari-rest';
+import { AriRest, seg, type QueryValue } from './ari-rest';
 import type { AriBridge, AriChannel, AriConnection, AriEndpoint, AriEvent, OriginateRequest } from './ari-types';
 
 // ari-client ships no types: the part siaga112 uses (connect, the
@@ -255,20 +255,24 @@ export class AriClientConnection implements AriConnection {
     return this.http;
   }
 
+  private request(what: string, method: 'GET' | 'POST' | 'DELETE', path: string, query?: Record<string, QueryValue>): Promise<unknown> {
+    return this.rest(what).request(what, method, path, query);
+  }
+
   async answer(channelId: string): Promise<void> {
-    await this.rest('answer').request('answer', 'POST', `/channels/${seg(channelId)}/answer`);
+    await this.request('answer', 'POST', `/channels/${seg(channelId)}/answer`);
   }
 
   async hangup(channelId: string, reason = 'normal'): Promise<void> {
-    await this.rest('hang up').request('hang up', 'DELETE', `/channels/${seg(channelId)}`, { reason });
+    await this.request('hang up', 'DELETE', `/channels/${seg(channelId)}`, { reason });
   }
 
   async play(channelId: string, playbackId: string, media: string, lang?: string): Promise<void> {
-    await this.rest('play').request('play', 'POST', `/channels/${seg(channelId)}/play/${seg(playbackId)}`, { media, lang });
+    await this.request('play', 'POST', `/channels/${seg(channelId)}/play/${seg(playbackId)}`, { media, lang });
   }
 
   async stopPlayback(playbackId: string): Promise<void> {
-    await this.rest('stop playback').request('stop playback', 'DELETE', `/playbacks/${seg(playbackId)}`);
+    await this.request('stop playback', 'DELETE', `/playbacks/${seg(playbackId)}`);
   }
 
   async getVariable(channelId: string, variable: string): Promise<string | undefined> {
@@ -284,43 +288,43 @@ export class AriClientConnection implements AriConnection {
   }
 
   async startMoh(channelId: string, mohClass = 'default'): Promise<void> {
-    await this.rest('start music on hold').request('start music on hold', 'POST', `/channels/${seg(channelId)}/moh`, { mohClass });
+    await this.request('start music on hold', 'POST', `/channels/${seg(channelId)}/moh`, { mohClass });
   }
 
   async stopMoh(channelId: string): Promise<void> {
-    await this.rest('stop music on hold').request('stop music on hold', 'DELETE', `/channels/${seg(channelId)}/moh`);
+    await this.request('stop music on hold', 'DELETE', `/channels/${seg(channelId)}/moh`);
   }
 
   async createBridge(bridgeId: string, type: 'holding' | 'mixing', name?: string): Promise<void> {
-    await this.rest('create bridge').request('create bridge', 'POST', `/bridges/${seg(bridgeId)}`, { type, name });
+    await this.request('create bridge', 'POST', `/bridges/${seg(bridgeId)}`, { type, name });
   }
 
   async addToBridge(bridgeId: string, channelIds: string[]): Promise<void> {
-    await this.rest('add to bridge').request('add to bridge', 'POST', `/bridges/${seg(bridgeId)}/addChannel`, { channel: channelIds.join(',') });
+    await this.request('add to bridge', 'POST', `/bridges/${seg(bridgeId)}/addChannel`, { channel: channelIds.join(',') });
   }
 
   async removeFromBridge(bridgeId: string, channelId: string): Promise<void> {
-    await this.rest('remove from bridge').request('remove from bridge', 'POST', `/bridges/${seg(bridgeId)}/removeChannel`, { channel: channelId });
+    await this.request('remove from bridge', 'POST', `/bridges/${seg(bridgeId)}/removeChannel`, { channel: channelId });
   }
 
   async destroyBridge(bridgeId: string): Promise<void> {
-    await this.rest('destroy bridge').request('destroy bridge', 'DELETE', `/bridges/${seg(bridgeId)}`);
+    await this.request('destroy bridge', 'DELETE', `/bridges/${seg(bridgeId)}`);
   }
 
   async startBridgeMoh(bridgeId: string, mohClass = 'default'): Promise<void> {
-    await this.rest('start bridge music on hold').request('start bridge music on hold', 'POST', `/bridges/${seg(bridgeId)}/moh`, { mohClass });
+    await this.request('start bridge music on hold', 'POST', `/bridges/${seg(bridgeId)}/moh`, { mohClass });
   }
 
   async stopBridgeMoh(bridgeId: string): Promise<void> {
-    await this.rest('stop bridge music on hold').request('stop bridge music on hold', 'DELETE', `/bridges/${seg(bridgeId)}/moh`);
+    await this.request('stop bridge music on hold', 'DELETE', `/bridges/${seg(bridgeId)}/moh`);
   }
 
   async playOnBridge(bridgeId: string, playbackId: string, media: string, lang?: string): Promise<void> {
-    await this.rest('play on bridge').request('play on bridge', 'POST', `/bridges/${seg(bridgeId)}/play/${seg(playbackId)}`, { media, lang });
+    await this.request('play on bridge', 'POST', `/bridges/${seg(bridgeId)}/play/${seg(playbackId)}`, { media, lang });
   }
 
   async originate(req: OriginateRequest): Promise<void> {
-    await this.rest('originate').request('originate', 'POST', '/channels', {
+    await this.request('originate', 'POST', '/channels', {
       endpoint: req.endpoint,
       app: req.app,
       appArgs: req.appArgs,
@@ -331,25 +335,25 @@ export class AriClientConnection implements AriConnection {
   }
 
   async continueInDialplan(channelId: string, context: string, extension: string, priority = 1): Promise<void> {
-    await this.rest('continue in dialplan').request('continue in dialplan', 'POST', `/channels/${seg(channelId)}/continue`, { context, extension, priority });
+    await this.request('continue in dialplan', 'POST', `/channels/${seg(channelId)}/continue`, { context, extension, priority });
   }
 
   async subscribe(eventSource: string): Promise<void> {
-    await this.rest('subscribe').request('subscribe', 'POST', `/applications/${seg(this.opts.app)}/subscription`, { eventSource });
+    await this.request('subscribe', 'POST', `/applications/${seg(this.opts.app)}/subscription`, { eventSource });
   }
 
   async listEndpoints(technology: string): Promise<AriEndpoint[]> {
-    const list = await this.rest('list endpoints').request('list endpoints', 'GET', `/endpoints/${seg(technology)}`);
+    const list = await this.request('list endpoints', 'GET', `/endpoints/${seg(technology)}`);
     return Array.isArray(list) ? (list as AriEndpoint[]).map((e) => ({ technology: e.technology, resource: e.resource, ...(e.state ? { state: e.state } : {}) })) : [];
   }
 
   async listChannels(): Promise<AriChannel[]> {
-    const list = await this.rest('list channels').request('list channels', 'GET', '/channels');
+    const list = await this.request('list channels', 'GET', '/channels');
     return Array.isArray(list) ? (list as AriChannel[]).map((c) => ({ id: c.id, name: c.name, state: c.state, caller: c.caller, ...(c.dialplan ? { dialplan: { ...c.dialplan } } : {}) })) : [];
   }
 
   async listBridges(): Promise<AriBridge[]> {
-    const list = await this.rest('list bridges').request('list bridges', 'GET', '/bridges');
+    const list = await this.request('list bridges', 'GET', '/bridges');
     return Array.isArray(list)
       ? (list as AriBridge[]).map((b) => ({ id: b.id, ...(b.name ? { name: b.name } : {}), bridge_type: b.bridge_type, channels: Array.isArray(b.channels) ? [...b.channels] : [] }))
       : [];
