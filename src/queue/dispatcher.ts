@@ -75,12 +75,12 @@ export class Dispatcher {
     this.kick();
   }
 
-  /** Stop taking new offers; `crash` also walks away from offers in progress, as a dying process would. */
   /** Offers in progress on this instance. */
   get liveOffers(): number {
     return this.offers.size;
   }
 
+  /** Stop taking new offers; `crash` also walks away from offers in progress, as a dying process would. */
   async stop(crash = false): Promise<void> {
     this.stopped = true;
     if (crash) {

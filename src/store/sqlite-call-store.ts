@@ -149,7 +149,7 @@ export class SqliteCallStore implements CallStore {
     if (!fields.includes('updatedAt')) values.push(this.clock.now());
     const expect = update.expectState;
     const statement = this.updateStatement(fields, expect !== undefined, 1 + before.length + after.length);
-    const insertCallback = callback ? this.stmt("INSERT INTO callback_tasks (id, call_id, caller_number, created_at, status) VALUES (?, ?, ?, ?, 'open') ON CONFLICT (id) DO NOTHING") : undefined;
+    const insertCallback = callback ? this.insertCallbackStatement() : undefined;
     return this.write(() => {
       const row = (expect !== undefined ? statement.get(...values, callId, expect) : statement.get(...values, callId)) as { last_seq: number } | undefined;
       if (!row) throw this.updateRefusal(callId, expect);
@@ -267,9 +267,7 @@ export class SqliteCallStore implements CallStore {
   async createCallback(task: CallbackTask): Promise<void> {
     validateNewCallback(task);
     if (this.writer) return this.writer.run('createCallback', [task]);
-    const insert = this.stmt(
-      "INSERT INTO callback_tasks (id, call_id, caller_number, created_at, status) VALUES (?, ?, ?, ?, 'open') ON CONFLICT (id) DO NOTHING",
-    );
+    const insert = this.insertCallbackStatement();
     await this.write(() => {
       const res = this.withForeignKey(task.callId, () => insert.run(task.id, task.callId, task.callerNumber, task.createdAt));
       if (res.changes === 0) throw new ConflictError(`callback task ${task.id} already exists`, { taskId: task.id });
@@ -398,6 +396,11 @@ export class SqliteCallStore implements CallStore {
       this.statements.set(sql, statement);
     }
     return statement;
+  }
+
+  /** A new open callback task; `changes` is 0 when its id exists. */
+  private insertCallbackStatement(): Database.Statement {
+    return this.stmt("INSERT INTO callback_tasks (id, call_id, caller_number, created_at, status) VALUES (?, ?, ?, ?, 'open') ON CONFLICT (id) DO NOTHING");
   }
 
   private updateStatement(fields: CallField[], compareState: boolean, events: number): Database.Statement {
